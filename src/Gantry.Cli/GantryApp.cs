@@ -1,0 +1,36 @@
+// Owns: building the root command from the verb files and running it with docker-like error reporting.
+using System.CommandLine;
+using Gantry.Cli.Commands;
+
+namespace Gantry.Cli;
+
+public static class GantryApp
+{
+    /// <summary>Builds the command tree. Each verb lives in its own file under Commands/ and adds itself here.</summary>
+    public static RootCommand BuildRoot()
+    {
+        var root = new RootCommand("Gantry: a daemonless, Docker-compatible container engine, registry client and registry.");
+        root.Options.Add(GlobalOptions.Root);
+        root.Options.Add(GlobalOptions.Debug);
+
+        // One line per verb (or verb group). Keep alphabetical to avoid merge clashes.
+        root.Subcommands.Add(VersionCommand.Create());
+
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        using var cts = new CancellationTokenSource();
+        var root = BuildRoot();
+        var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
+        try
+        {
+            return await root.Parse(args).InvokeAsync(config, cts.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ErrorReporter.IsUserFacing(ex))
+        {
+            return ErrorReporter.Report(ex);
+        }
+    }
+}
