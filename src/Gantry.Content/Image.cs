@@ -49,6 +49,6 @@ public sealed record Image
     /// <summary>Docker's RepoTags: familiar name:tag for each tagged name.</summary>
     public IReadOnlyList<string> RepoTags => [.. Names.Where(n => n.Tag is not null).Select(n => n.WithoutTagOrDigest().FamiliarName + ":" + n.Tag)];
 
-    /// <summary>Docker's RepoDigests: familiar name@digest of the stored manifest, one per repository.</summary>
-    public IReadOnlyList<string> RepoDigests => [.. Names.Select(n => n.FamiliarName).Distinct(StringComparer.Ordinal).Select(n => $"{n}@{Target.Digest}")];
+    /// <summary>Docker's RepoDigests: familiar name@digest for each digest name (images pulled or pushed by digest).</summary>
+    public IReadOnlyList<string> RepoDigests => [.. Names.Where(n => n.Digest is not null).Select(n => $"{n.FamiliarName}@{n.Digest}").Distinct(StringComparer.Ordinal)];
 }

@@ -136,7 +136,10 @@ public sealed partial class ImageStore
     /// index.json and from the files in <see cref="GcRootsDirectory"/>, removes the rest and any leftover partial writes.
     /// If some stored manifest cannot be read, nothing is removed.
     /// </summary>
-    public async Task<GcResult> CollectGarbageAsync(CancellationToken cancellationToken = default)
+    public Task<GcResult> CollectGarbageAsync(CancellationToken cancellationToken = default) => CollectGarbageAsync(null, cancellationToken);
+
+    /// <summary>As <see cref="CollectGarbageAsync(CancellationToken)"/>, but only <paramref name="candidates"/> may be removed (null: any blob).</summary>
+    public async Task<GcResult> CollectGarbageAsync(IReadOnlySet<Digest>? candidates, CancellationToken cancellationToken = default)
     {
         using var gcLock = await FileLock.AcquireAsync(Blobs.GcLockPath, exclusive: true, cancellationToken).ConfigureAwait(false);
         List<Descriptor> entries;
@@ -183,14 +186,14 @@ public sealed partial class ImageStore
         long reclaimed = 0;
         foreach (var (digest, size) in Blobs.Enumerate().ToList())
         {
-            if (!marked.Contains(digest) && Blobs.Delete(digest))
+            if (!marked.Contains(digest) && (candidates is null || candidates.Contains(digest)) && Blobs.Delete(digest))
             {
                 removed.Add(digest);
                 reclaimed += size;
             }
         }
 
-        foreach (var leftover in Directory.EnumerateFiles(Blobs.IngestDirectory))
+        foreach (var leftover in candidates is null ? Directory.EnumerateFiles(Blobs.IngestDirectory) : [])
         {
             AtomicFile.TryDelete(leftover);
         }
