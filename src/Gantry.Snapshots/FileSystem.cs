@@ -23,7 +23,7 @@ internal static class FileSystem
             if (Libc.Rmdir(path) != 0 && Libc.LastError != Libc.ENOENT)
             {
                 // A read-only directory (e.g. mode 0555 as non-root) — make it writable once and retry.
-                Libc.Chmod(path, 0700);
+                Libc.Chmod(path, 0x1C0);
                 Libc.Rmdir(path);
             }
         }

@@ -131,7 +131,7 @@ public sealed class LayerWriter
                         }
 
                         header.Size = stream.Length;
-                        header.Mode = e.Mode ?? (st.Mode & 07777);
+                        header.Mode = e.Mode ?? (st.Mode & 0xFFF);
                         header.MtimeSeconds = LayerPipeline.Clamp(e.ModificationTime?.ToUnixTimeSeconds() ?? st.MtimeSec, Options);
                         tar.WriteHeader(header);
                         tar.WriteData(stream, header.Size);

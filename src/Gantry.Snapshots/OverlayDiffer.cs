@@ -73,7 +73,7 @@ public static class OverlayDiffer
                 var header = new TarHeader
                 {
                     Name = path,
-                    Mode = st.Mode & 07777,
+                    Mode = st.Mode & 0xFFF,
                     Uid = (int)st.Uid,
                     Gid = (int)st.Gid,
                     MtimeSeconds = mtime,

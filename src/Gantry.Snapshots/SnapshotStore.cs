@@ -466,7 +466,7 @@ public sealed partial class SnapshotStore
 
     private async Task<IDisposable> LockAsync(bool exclusive, CancellationToken cancellationToken)
     {
-        var fd = Libc.Open(Path.Combine(Root, "lock"), Libc.OWrOnly | Libc.OCreat | Libc.OCloExec, 0600);
+        var fd = Libc.Open(Path.Combine(Root, "lock"), Libc.OWrOnly | Libc.OCreat | Libc.OCloExec, 0x180);
         if (fd < 0)
         {
             throw new GantryException($"cannot open the snapshot lock {Path.Combine(Root, "lock")}: {Libc.ErrorText(Libc.LastError)}.");

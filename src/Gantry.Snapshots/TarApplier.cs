@@ -138,7 +138,7 @@ internal sealed unsafe class TarApplier
                 }
 
                 var dev = kind == Libc.SIfIfo ? 0 : Libc.Makedev(header.DevMajor, header.DevMinor);
-                Replace(full, resolvedRel, () => Libc.Mknod(full, kind | 0600, dev));
+                Replace(full, resolvedRel, () => Libc.Mknod(full, kind | 0x180, dev));
                 if (_chown)
                 {
                     Check(Libc.Lchown(full, header.Uid, header.Gid), "lchown", header.Name);
@@ -253,7 +253,7 @@ internal sealed unsafe class TarApplier
 
     private void MakeDirectory(string full, string rel, TarHeader header)
     {
-        if (Libc.Mkdir(full, 0755) != 0)
+        if (Libc.Mkdir(full, 0x1ED) != 0)
         {
             var errno = Libc.LastError;
             if (errno != Libc.EEXIST)
@@ -264,7 +264,7 @@ internal sealed unsafe class TarApplier
             if (!Libc.TryLstat(full, out var st, out _) || !st.IsDirectory)
             {
                 RemoveAll(full, rel);
-                Check(Libc.Mkdir(full, 0755), "mkdir", header.Name);
+                Check(Libc.Mkdir(full, 0x1ED), "mkdir", header.Name);
                 _created.Add(rel);
             }
         }
@@ -290,7 +290,7 @@ internal sealed unsafe class TarApplier
     private void WriteFile(string full, string rel, TarHeader header, TarReader reader)
     {
         const int flags = Libc.OWrOnly | Libc.OCreat | Libc.OExcl | Libc.ONoFollow | Libc.OCloExec;
-        var fd = Libc.Open(full, flags, 0600);
+        var fd = Libc.Open(full, flags, 0x180);
         if (fd < 0)
         {
             var errno = Libc.LastError;
@@ -300,7 +300,7 @@ internal sealed unsafe class TarApplier
             }
 
             RemoveAll(full, rel);
-            fd = Libc.Open(full, flags, 0600);
+            fd = Libc.Open(full, flags, 0x180);
             if (fd < 0)
             {
                 throw Fail(header.Name, "create", Libc.LastError);
@@ -463,7 +463,7 @@ internal sealed unsafe class TarApplier
                     return null;
                 }
 
-                if (Libc.Mkdir(full, 0755) != 0)
+                if (Libc.Mkdir(full, 0x1ED) != 0)
                 {
                     throw Fail(entryName, "mkdir", Libc.LastError);
                 }

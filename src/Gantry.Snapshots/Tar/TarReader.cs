@@ -94,7 +94,7 @@ internal sealed class TarReader
             {
                 Type = type,
                 Size = size,
-                Mode = (int)(ParseNumber(block.Slice(100, 8), "mode") & 07777),
+                Mode = (int)(ParseNumber(block.Slice(100, 8), "mode") & 0xFFF),
                 Uid = (int)ParseNumber(block.Slice(108, 8), "uid"),
                 Gid = (int)ParseNumber(block.Slice(116, 8), "gid"),
                 MtimeSeconds = ParseNumber(block.Slice(136, 12), "mtime"),

@@ -36,22 +36,22 @@ internal sealed class TarWriter(Stream output)
             linkBytes = linkBytes[..100];
         }
 
-        if (header.Size > 077777777777L)
+        if (header.Size > 0x1FFFFFFFFL)
         {
             pax["size"] = Ascii(header.Size);
         }
 
-        if (header.Uid is < 0 or > 07777777)
+        if (header.Uid is < 0 or > 0x1FFFFF)
         {
             pax["uid"] = Ascii(header.Uid);
         }
 
-        if (header.Gid is < 0 or > 07777777)
+        if (header.Gid is < 0 or > 0x1FFFFF)
         {
             pax["gid"] = Ascii(header.Gid);
         }
 
-        if (header.MtimeSeconds is < 0 or > 077777777777L)
+        if (header.MtimeSeconds is < 0 or > 0x1FFFFFFFFL)
         {
             pax["mtime"] = Ascii(header.MtimeSeconds);
         }
@@ -72,11 +72,11 @@ internal sealed class TarWriter(Stream output)
         Array.Clear(_block);
         var b = _block.AsSpan();
         namePart.CopyTo(b[..100]);
-        Octal(b.Slice(100, 8), header.Mode & 07777);
-        Octal(b.Slice(108, 8), header.Uid is < 0 or > 07777777 ? 0 : header.Uid);
-        Octal(b.Slice(116, 8), header.Gid is < 0 or > 07777777 ? 0 : header.Gid);
-        Octal(b.Slice(124, 12), header.Size > 077777777777L ? 0 : header.Size);
-        Octal(b.Slice(136, 12), header.MtimeSeconds is < 0 or > 077777777777L ? 0 : header.MtimeSeconds);
+        Octal(b.Slice(100, 8), header.Mode & 0xFFF);
+        Octal(b.Slice(108, 8), header.Uid is < 0 or > 0x1FFFFF ? 0 : header.Uid);
+        Octal(b.Slice(116, 8), header.Gid is < 0 or > 0x1FFFFF ? 0 : header.Gid);
+        Octal(b.Slice(124, 12), header.Size > 0x1FFFFFFFFL ? 0 : header.Size);
+        Octal(b.Slice(136, 12), header.MtimeSeconds is < 0 or > 0x1FFFFFFFFL ? 0 : header.MtimeSeconds);
         b[156] = header.Type;
         linkBytes.CopyTo(b.Slice(157, 100));
         "ustar\0"u8.CopyTo(b.Slice(257, 6));
