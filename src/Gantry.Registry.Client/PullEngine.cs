@@ -97,8 +97,13 @@ public sealed class PullEngine
             throw;
         }
 
-        foreach (var t in seen.Values)
+        foreach (var (digest, t) in seen)
         {
+            if (digest == manifest.Config.Digest && !manifest.Layers.Any(l => l.Digest == digest))
+            {
+                continue;
+            }
+
             if (t.Result)
             {
                 downloaded++;

@@ -238,7 +238,7 @@ public sealed class RegistryClient : IDisposable
     {
         ArgumentNullException.ThrowIfNull(blob);
         var first = await OpenBlobAtAsync(repository, blob, 0, cancellationToken).ConfigureAwait(false);
-        return new ResumableBlobStream((offset, ct) => OpenBlobAtAsync(repository, blob, offset, ct), blob.Size, Options.MaxRetries, Options.RetryDelay, first);
+        return new ResumableBlobStream((offset, ct) => OpenBlobAtAsync(repository, blob, offset, ct), blob.Size, Options.MaxRetries, Options.RetryDelay, first, $"blob {blob.Digest} from {Registry}/{repository}");
     }
 
     private async Task<Stream> OpenBlobAtAsync(string repository, Descriptor blob, long offset, CancellationToken cancellationToken)

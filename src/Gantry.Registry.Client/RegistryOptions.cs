@@ -26,13 +26,16 @@ public sealed record RegistryOptions
 
     public string UserAgent { get; init; } = "gantry/0.1";
 
+    /// <summary>Whether localhost and 127.0.0.0/8 count as insecure (docker's default). Tests of TLS verification turn it off.</summary>
+    public bool LoopbackIsInsecure { get; init; } = true;
+
     public static string DefaultCertsDirectory =>
         Environment.GetEnvironmentVariable("GANTRY_CERTS_D") is { Length: > 0 } fromEnv ? fromEnv : "/etc/docker/certs.d";
 
     /// <summary>True when plain HTTP / unverified TLS is allowed for this host[:port].</summary>
     public bool IsInsecure(string hostAndPort)
     {
-        if (RegistryHosts.IsLoopback(hostAndPort))
+        if (LoopbackIsInsecure && RegistryHosts.IsLoopback(hostAndPort))
         {
             return true;
         }

@@ -16,8 +16,11 @@ public sealed class ResumableBlobStream : Stream
     private Stream? _current;
     private long _position;
 
-    public ResumableBlobStream(Func<long, CancellationToken, Task<Stream>> open, long size, int maxResumes, TimeSpan delay, Stream? first = null)
+    private readonly string _what;
+
+    public ResumableBlobStream(Func<long, CancellationToken, Task<Stream>> open, long size, int maxResumes, TimeSpan delay, Stream? first = null, string? what = null)
     {
+        _what = what ?? "blob";
         _open = open;
         _size = size;
         _maxResumes = maxResumes;
@@ -64,8 +67,13 @@ public sealed class ResumableBlobStream : Stream
                 _position += n;
                 return n;
             }
-            catch (Exception ex) when (RetryHandler.IsTransient(ex) && !cancellationToken.IsCancellationRequested && Resumes < _maxResumes)
+            catch (Exception ex) when (RetryHandler.IsTransient(ex) && !cancellationToken.IsCancellationRequested)
             {
+                if (Resumes >= _maxResumes)
+                {
+                    throw new RegistryException($"the download of {_what} was cut off after {_position} of {_size} bytes and could not be resumed ({_maxResumes} tries): {ex.Message}", inner: ex);
+                }
+
                 failures++;
                 Resumes++;
                 if (_current is not null)
