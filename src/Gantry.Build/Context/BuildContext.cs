@@ -1,0 +1,211 @@
+// Owns: the build context: a directory (or a tar from stdin unpacked to a temp dir), its walk, and .dockerignore filtering.
+using System.Formats.Tar;
+using Gantry.Build.Native;
+using Gantry.Oci;
+
+namespace Gantry.Build.Context;
+
+/// <summary>
+/// The files a build may COPY/ADD from. The walk happens once, lazily, and is shared by every step; excluded paths
+/// (.dockerignore) are never listed. Paths are checked never to leave the context root.
+/// </summary>
+public sealed class BuildContext : IDisposable
+{
+    private readonly Func<string, bool> _isExcluded;
+    private readonly string? _ownedTempDir;
+    private readonly Lazy<IReadOnlyList<ContextEntry>> _entries;
+    private readonly Lazy<Dictionary<string, ContextEntry>> _byPath;
+
+    private BuildContext(string root, Func<string, bool> isExcluded, string? ownedTempDir)
+    {
+        Root = root;
+        _isExcluded = isExcluded;
+        _ownedTempDir = ownedTempDir;
+        _entries = new(Walk, LazyThreadSafetyMode.ExecutionAndPublication);
+        _byPath = new(() => _entries.Value.ToDictionary(e => e.RelativePath, StringComparer.Ordinal), LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <summary>The context root directory (absolute).</summary>
+    public string Root { get; }
+
+    /// <summary>Every non-excluded entry, sorted by path (ordinal), directories included.</summary>
+    public IReadOnlyList<ContextEntry> Entries => _entries.Value;
+
+    /// <summary>A context over a directory; <paramref name="isExcluded"/> gets '/'-separated relative paths.</summary>
+    public static BuildContext FromDirectory(string directory, Func<string, bool>? isExcluded = null)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        var root = Path.GetFullPath(directory);
+        if (!Directory.Exists(root))
+        {
+            throw new GantryException($"build context '{directory}' is not a directory: give a folder (usually '.') or '-' for a tar on stdin");
+        }
+
+        return new BuildContext(root.TrimEnd('/') is { Length: > 0 } r ? r : "/", isExcluded ?? (_ => false), null);
+    }
+
+    /// <summary>Unpacks a tar stream (docker's `-` context) into <paramref name="tempParent"/> and uses it as the context.</summary>
+    public static async Task<BuildContext> FromTarAsync(Stream tar, string tempParent, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tar);
+        var dir = Path.Combine(tempParent, "context-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(dir);
+        try
+        {
+            await ExtractTarSafelyAsync(tar, dir, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            Directory.Delete(dir, recursive: true);
+            throw;
+        }
+
+        return new BuildContext(dir, _ => false, dir);
+    }
+
+    /// <summary>Replaces the exclusion rule (used once .dockerignore has been read from the context itself).</summary>
+    public BuildContext WithExclusions(Func<string, bool> isExcluded) => new(Root, isExcluded, _ownedTempDir);
+
+    /// <summary>The entry at a clean relative path, or null.</summary>
+    public ContextEntry? Find(string relativePath) => _byPath.Value.GetValueOrDefault(relativePath);
+
+    /// <summary>Reads a file at the context root directly (Dockerfile, .dockerignore), or null when absent.</summary>
+    public string? ReadRootFile(string name)
+    {
+        var path = Path.Combine(Root, name);
+        return File.Exists(path) ? File.ReadAllText(path) : null;
+    }
+
+    private List<ContextEntry> Walk()
+    {
+        var result = new List<ContextEntry>(1024);
+        WalkDir(Root, string.Empty, result);
+        result.Sort((a, b) => string.CompareOrdinal(a.RelativePath, b.RelativePath));
+        return result;
+    }
+
+    private void WalkDir(string dir, string prefix, List<ContextEntry> into)
+    {
+        var names = new List<string>();
+        foreach (var full in Directory.EnumerateFileSystemEntries(dir))
+        {
+            names.Add(Path.GetFileName(full));
+        }
+
+        foreach (var name in names)
+        {
+            var rel = prefix.Length == 0 ? name : prefix + "/" + name;
+            var full = dir == "/" ? "/" + name : dir + "/" + name;
+            if (FileStatReader.TryLstat(full) is not { } stat)
+            {
+                continue;
+            }
+
+            var excluded = _isExcluded(rel);
+            if (!excluded)
+            {
+                into.Add(new ContextEntry(rel, full, stat));
+            }
+
+            // Descend even into excluded directories: a later '!pattern' may re-include something below.
+            if (stat.IsDirectory)
+            {
+                WalkDir(full, rel, into);
+            }
+        }
+    }
+
+    /// <summary>Cleans a path given in a Dockerfile (relative to the context) and refuses one that leaves the context.</summary>
+    public static string CleanRelative(string path, out bool escapes)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var parts = new List<string>();
+        escapes = false;
+        foreach (var seg in path.Replace('\\', '/').Split('/'))
+        {
+            if (seg.Length == 0 || seg == ".")
+            {
+                continue;
+            }
+
+            if (seg == "..")
+            {
+                if (parts.Count == 0)
+                {
+                    escapes = true;
+                    continue;
+                }
+
+                parts.RemoveAt(parts.Count - 1);
+                continue;
+            }
+
+            parts.Add(seg);
+        }
+
+        return string.Join('/', parts);
+    }
+
+    private static async Task ExtractTarSafelyAsync(Stream tar, string dir, CancellationToken cancellationToken)
+    {
+        await using var reader = new TarReader(tar, leaveOpen: true);
+        while (await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false) is { } entry)
+        {
+            var rel = CleanRelative(entry.Name, out var escapes);
+            if (escapes)
+            {
+                throw new GantryException($"the context tar on stdin holds '{entry.Name}', which points outside the context: make the tar with relative paths");
+            }
+
+            if (rel.Length == 0)
+            {
+                continue;
+            }
+
+            var target = Path.Combine(dir, rel);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            switch (entry.EntryType)
+            {
+                case TarEntryType.Directory:
+                    Directory.CreateDirectory(target);
+                    break;
+                case TarEntryType.SymbolicLink:
+                    File.CreateSymbolicLink(target, entry.LinkName);
+                    break;
+                case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
+                    await entry.ExtractToFileAsync(target, overwrite: true, cancellationToken).ConfigureAwait(false);
+                    break;
+                case TarEntryType.HardLink:
+                    var linkRel = CleanRelative(entry.LinkName, out var linkEscapes);
+                    if (!linkEscapes && File.Exists(Path.Combine(dir, linkRel)))
+                    {
+                        File.Copy(Path.Combine(dir, linkRel), target, overwrite: true);
+                    }
+
+                    break;
+                default:
+                    continue;
+            }
+
+            if (entry.EntryType is not TarEntryType.SymbolicLink)
+            {
+                File.SetUnixFileMode(target, (UnixFileMode)((int)entry.Mode & 0xFFF));
+                try
+                {
+                    File.SetLastWriteTimeUtc(target, entry.ModificationTime.UtcDateTime);
+                }
+                catch (IOException)
+                {
+                }
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_ownedTempDir is not null && Directory.Exists(_ownedTempDir))
+        {
+            Directory.Delete(_ownedTempDir, recursive: true);
+        }
+    }
+}
