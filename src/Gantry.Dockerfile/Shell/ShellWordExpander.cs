@@ -386,7 +386,7 @@ public sealed class ShellWordExpander
                         }
 
                         var (word, _) = ProcessModifierWord(rawEscapes);
-                        var (value, set) = GetEnv(name);
+                        var (value, set) = GetEnv(name, ch is not ('-' or '+' or '?'));
                         if (options.SkipUnsetEnv && !set)
                         {
                             return "${" + name + chs + word + "}";
@@ -515,7 +515,7 @@ public sealed class ShellWordExpander
 
         private static bool IsSpecialParam(char c) => c is '@' or '*' or '#' or '?' or '-' or '$' or '!' or '0';
 
-        private (string Value, bool Found) GetEnv(string name)
+        private (string Value, bool Found) GetEnv(string name, bool recordUnmatched = true)
         {
             if (env.TryGetValue(name, out var value))
             {
@@ -523,7 +523,11 @@ public sealed class ShellWordExpander
                 return (value ?? "", true);
             }
 
-            Unmatched.Add(name);
+            if (recordUnmatched)
+            {
+                Unmatched.Add(name);
+            }
+
             return ("", false);
         }
     }

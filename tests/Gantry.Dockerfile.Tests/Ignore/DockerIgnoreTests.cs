@@ -1,0 +1,96 @@
+// Owns: tests of .dockerignore parsing and moby/patternmatcher matching, and NAME.dockerignore precedence.
+using Gantry.Dockerfile.Ignore;
+using Gantry.TestKit;
+
+namespace Gantry.Dockerfile.Tests.Ignore;
+
+public sealed class DockerIgnoreTests
+{
+    [Theory]
+    [InlineData("*.md", "README.md", true)]
+    [InlineData("*.md", "docs/README.md", false)]
+    [InlineData("*/*.md", "docs/README.md", true)]
+    [InlineData("**/*.md", "a/b/c/README.md", true)]
+    [InlineData("**/*.md", "README.md", true)]
+    [InlineData("**/node_modules", "node_modules", true)]
+    [InlineData("**/node_modules", "x/node_modules/y/z.js", true)]
+    [InlineData("node_modules", "node_modules/a/b.js", true)]
+    [InlineData("node_modules/", "node_modules/a", true)]
+    [InlineData("/node_modules", "node_modules", true)]
+    [InlineData("./build", "build/out.o", true)]
+    [InlineData("build", "src/build", false)]
+    [InlineData("temp?", "temp1", true)]
+    [InlineData("temp?", "tempa/1", true)]
+    [InlineData("temp?", "temp12", false)]
+    [InlineData("logs/**", "logs/a/b.log", true)]
+    [InlineData("a/**/b", "a/x/y/b", true)]
+    [InlineData("a/**/b", "a/b", true)]
+    [InlineData("[a-c].txt", "b.txt", true)]
+    [InlineData("[a-c].txt", "d.txt", false)]
+    [InlineData("\\*.txt", "*.txt", true)]
+    [InlineData("\\*.txt", "a.txt", false)]
+    [InlineData("a.b", "axb", false)]
+    [InlineData("#comment", "#comment", false)]
+    public void Single_pattern(string pattern, string path, bool excluded) =>
+        Assert.Equal(excluded, DockerIgnore.Parse(pattern).IsExcluded(path));
+
+    [Fact]
+    public void Exceptions_apply_in_order_and_last_match_wins()
+    {
+        var ig = DockerIgnore.Parse("# comment\n*.md\n!README.md\n  \nREADME-secret.md\n!docs/\ndocs/private\n");
+        Assert.True(ig.IsExcluded("CHANGES.md"));
+        Assert.False(ig.IsExcluded("README.md"));
+        Assert.True(ig.IsExcluded("README-secret.md"));
+        Assert.False(ig.IsExcluded("app.js"));
+        Assert.True(ig.IsExcluded("docs/private/x"));
+        Assert.True(ig.HasExceptions);
+        Assert.Equal(5, ig.Patterns.Count);
+        Assert.Equal(3, ig.Patterns[1].Line);
+    }
+
+    [Fact]
+    public void Reincluding_a_file_inside_an_excluded_directory()
+    {
+        var ig = DockerIgnore.Parse("node_modules\n!node_modules/keep.js");
+        Assert.True(ig.IsExcluded("node_modules/x.js"));
+        Assert.False(ig.IsExcluded("node_modules/keep.js"));
+    }
+
+    [Fact]
+    public void Everything_but()
+    {
+        var ig = DockerIgnore.Parse("*\n!src\n!package.json");
+        Assert.True(ig.IsExcluded("Dockerfile"));
+        Assert.False(ig.IsExcluded("src/app/main.js"));
+        Assert.False(ig.IsExcluded("package.json"));
+    }
+
+    [Fact]
+    public void Paths_are_cleaned()
+    {
+        var ig = DockerIgnore.Parse("a/../b\n");
+        Assert.Equal("b", ig.Patterns[0].Pattern);
+        Assert.True(ig.IsExcluded("./b/c"));
+    }
+
+    [Fact]
+    public void Per_dockerfile_ignore_file_takes_precedence()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(Path.Combine(dir.FullPath, ".dockerignore"), "*.log\n");
+        Directory.CreateDirectory(Path.Combine(dir.FullPath, "build"));
+        File.WriteAllText(Path.Combine(dir.FullPath, "build", "app.Dockerfile"), "FROM a\n");
+        File.WriteAllText(Path.Combine(dir.FullPath, "build", "app.Dockerfile.dockerignore"), "*.tmp\n");
+
+        var specific = DockerIgnore.Load(dir.FullPath, "build/app.Dockerfile");
+        Assert.True(specific.IsExcluded("x.tmp"));
+        Assert.False(specific.IsExcluded("x.log"));
+
+        var general = DockerIgnore.Load(dir.FullPath, "Dockerfile");
+        Assert.True(general.IsExcluded("x.log"));
+        Assert.Equal(Path.Combine(dir.FullPath, ".dockerignore"), general.SourcePath);
+
+        using var empty = new TempDirectory();
+        Assert.Same(DockerIgnore.Empty, DockerIgnore.Load(empty.FullPath, null));
+    }
+}
