@@ -77,12 +77,43 @@ public sealed class ContainerStateRecord
     public bool OomKilled { get; set; }
 }
 
-/// <summary>A mount(2) call that makes the rootfs: type, source, and the data string (e.g. lowerdir=…,upperdir=…,workdir=…).</summary>
+/// <summary>How the rootfs is mounted: a snapshot mount spec (overlay of lower dirs + upper/work, or a bind of a ready dir).</summary>
 public sealed class RootfsMount
 {
-    public string Type { get; set; } = "overlay";
+    /// <summary>overlay or bind.</summary>
+    public string Kind { get; set; } = "overlay";
 
-    public string Source { get; set; } = "overlay";
+    public string Key { get; set; } = "";
 
-    public string Data { get; set; } = "";
+    public List<string> LowerDirs { get; set; } = [];
+
+    public string? UpperDir { get; set; }
+
+    public string? WorkDir { get; set; }
+
+    public string? Source { get; set; }
+
+    public static RootfsMount From(Gantry.Snapshots.MountSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return new RootfsMount
+        {
+            Kind = spec.Kind == Gantry.Snapshots.MountKind.Overlay ? "overlay" : "bind",
+            Key = spec.Key,
+            LowerDirs = [.. spec.LowerDirs],
+            UpperDir = spec.UpperDir,
+            WorkDir = spec.WorkDir,
+            Source = spec.Source,
+        };
+    }
+
+    public Gantry.Snapshots.MountSpec ToMountSpec() => new()
+    {
+        Kind = Kind == "overlay" ? Gantry.Snapshots.MountKind.Overlay : Gantry.Snapshots.MountKind.Bind,
+        Key = Key,
+        LowerDirs = LowerDirs,
+        UpperDir = UpperDir,
+        WorkDir = WorkDir,
+        Source = Source,
+    };
 }

@@ -1,0 +1,57 @@
+// Owns: `gantry start [-a] [-i] CONTAINER...`.
+using System.CommandLine;
+using Gantry.Cli.Containers;
+using Gantry.Runtime.State;
+
+namespace Gantry.Cli.Commands;
+
+internal static class StartCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("start", "Start one or more stopped containers");
+        var attach = new Option<bool>("--attach", "-a") { Description = "Attach STDOUT/STDERR and forward signals" };
+        var interactive = new Option<bool>("--interactive", "-i") { Description = "Attach container's STDIN" };
+        var containers = new Argument<string[]>("container") { Arity = ArgumentArity.OneOrMore };
+        command.Options.Add(attach);
+        command.Options.Add(interactive);
+        command.Arguments.Add(containers);
+        command.SetAction(async (pr, ct) =>
+        {
+            var store = ContainerCli.Store(pr);
+            var failed = false;
+            foreach (var name in pr.GetValue(containers)!)
+            {
+                try
+                {
+                    var record = store.Get(name);
+                    if (ContainerStore.IsRunning(record))
+                    {
+                        if (!pr.GetValue(attach))
+                        {
+                            Console.Out.WriteLine(name);
+                        }
+
+                        continue;
+                    }
+
+                    if (pr.GetValue(attach) || pr.GetValue(interactive))
+                    {
+                        return await RunCommand.RunAttachedAsync(store, record, pr.GetValue(interactive), removeOnStartFailure: false).ConfigureAwait(false);
+                    }
+
+                    await ContainerCli.StartDetachedAsync(store, record, ct).ConfigureAwait(false);
+                    Console.Out.WriteLine(name);
+                }
+                catch (Gantry.Oci.GantryException ex)
+                {
+                    Console.Error.WriteLine($"Error response from daemon: {ex.Message}");
+                    failed = true;
+                }
+            }
+
+            return failed ? 1 : 0;
+        });
+        return command;
+    }
+}
