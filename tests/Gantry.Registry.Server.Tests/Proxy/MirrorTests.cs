@@ -2,6 +2,7 @@
 using System.Net;
 using Gantry.Oci;
 using Gantry.Registry.Server.Tests.Interop;
+using Gantry.TestKit;
 
 namespace Gantry.Registry.Server.Tests.Proxy;
 
@@ -12,16 +13,28 @@ public sealed class MirrorTests
     [Fact]
     public async Task Mirror_fetches_from_docker_registry_once_then_serves_without_it()
     {
-        await using var upstream = await DebianRegistry.StartAsync(Ct);
+        var upstream = DistributionRegistry.StartPlain();
+        try
+        {
+            await MirrorScenarioAsync(upstream);
+        }
+        finally
+        {
+            upstream.Dispose();
+        }
+    }
+
+    private static async Task MirrorScenarioAsync(DistributionRegistry upstream)
+    {
         byte[] manifest;
         Digest digest, layer;
         byte[] layerBytes;
-        await using (var pusher = new DebianPusher(upstream.BaseAddress))
+        await using (var pusher = new SpecPusher(upstream.BaseUri))
         {
             (manifest, digest, layer, layerBytes) = await pusher.PushImageAsync("library/tool", "1.0");
         }
 
-        await using var mirror = await TestRegistry.StartAsync(o => o with { ProxyRemote = upstream.BaseAddress.ToString(), ProxyTagTtl = TimeSpan.FromHours(1) });
+        await using var mirror = await TestRegistry.StartAsync(o => o with { ProxyRemote = upstream.BaseUri.ToString(), ProxyTagTtl = TimeSpan.FromHours(1) });
         using (var m = await mirror.Client.GetAsync("/v2/library/tool/manifests/1.0", Ct))
         {
             Assert.Equal(HttpStatusCode.OK, m.StatusCode);
@@ -35,7 +48,7 @@ public sealed class MirrorTests
         }
 
         // Upstream gone: the mirror still serves what it fetched.
-        await upstream.DisposeAsync();
+        upstream.Dispose();
         using var again = await mirror.Client.GetAsync("/v2/library/tool/manifests/1.0", Ct);
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
         using var byDigest = await mirror.Client.GetAsync($"/v2/library/tool/manifests/{digest}", Ct);

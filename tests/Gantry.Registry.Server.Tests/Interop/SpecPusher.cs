@@ -1,4 +1,4 @@
-// Owns: pushing a small image over plain HTTP to any registry (used to seed Debian's docker-registry in tests).
+// Owns: pushing a small image over plain HTTP to any registry (used to seed an upstream such as Debian's docker-registry).
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -7,7 +7,7 @@ using Gantry.Oci;
 namespace Gantry.Registry.Server.Tests.Interop;
 
 /// <summary>A minimal push client written from the spec, independent of Gantry's registry client.</summary>
-public sealed class DebianPusher(Uri baseAddress) : IAsyncDisposable
+public sealed class SpecPusher(Uri baseAddress) : IAsyncDisposable
 {
     private readonly HttpClient _http = new() { BaseAddress = baseAddress };
 
