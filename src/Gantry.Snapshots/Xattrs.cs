@@ -45,6 +45,15 @@ internal static unsafe class Xattrs
         return result;
     }
 
+    /// <summary>Sets an xattr without following symlinks; returns 0 or the errno.</summary>
+    public static int Set(string path, string name, byte[] value)
+    {
+        fixed (byte* v = value)
+        {
+            return Libc.Lsetxattr(path, name, v, value.Length, 0) == 0 ? 0 : Libc.LastError;
+        }
+    }
+
     public static byte[]? Get(string path, string name)
     {
         var n = Libc.Lgetxattr(path, name, null, 0);
