@@ -221,6 +221,7 @@ internal sealed partial class StageBuilder
                 throw new BuildFailedException($"{_s.Where(instruction.Node)}: the command '{shown}' failed with exit code {exit}.{outputText}") { RunExitCode = exit, ExitCode = 1 };
             }
 
+            UpperDirPruner.Prune(upper, new LayeredRootView(lowers));
             var layer = await OverlayDiffer.WriteLayerAsync(upper, _s.Store.Blobs, _s.TempDir, _s.LayerOptions, cancellationToken).ConfigureAwait(false);
             var entry = ToEntry(layer, createdBy);
             if (!layer.IsEmpty)
