@@ -18,6 +18,17 @@ public static class GantryApp
         root.Subcommands.Add(BuilderCommand.Create());
         root.Subcommands.Add(RegistryCommand.Create());
         root.Subcommands.Add(VersionCommand.Create());
+        root.Subcommands.Add(ContainerInternalCommand.Create());
+        root.Subcommands.Add(CreateCommand.Create());
+        root.Subcommands.Add(KillCommand.Create());
+        root.Subcommands.Add(LogsCommand.Create());
+        root.Subcommands.Add(PsCommand.Create());
+        root.Subcommands.Add(RestartCommand.Create());
+        root.Subcommands.Add(RmCommand.Create());
+        root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(StartCommand.Create());
+        root.Subcommands.Add(StopCommand.Create());
+        root.Subcommands.Add(WaitCommand.Create());
 
         return root;
     }
@@ -26,6 +37,7 @@ public static class GantryApp
     {
         using var cts = new CancellationTokenSource();
         var root = BuildRoot();
+        args = Containers.CommandLineSplitter.Split(args); // docker: everything after the image is the container's command
         var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
         try
         {
