@@ -26,6 +26,9 @@ public sealed record ExtractOptions
     /// <summary>Compression of the input; null sniffs the magic bytes (gzip 1f8b, zstd 28b52ffd, else plain tar).</summary>
     public Gantry.Oci.Compression? Compression { get; init; }
 
+    /// <summary>Treat <c>.wh.*</c> entries as whiteouts (layers). False extracts them as plain files, as ADD does for a user's tar.</summary>
+    public bool ApplyWhiteouts { get; init; } = true;
+
     /// <summary>A name for error messages (e.g. the layer digest).</summary>
     public string? Description { get; init; }
 }

@@ -63,7 +63,7 @@ internal sealed unsafe class TarApplier
         var leaf = slash < 0 ? rel : rel[(slash + 1)..];
         var parentRel = slash < 0 ? string.Empty : rel[..slash];
 
-        if (leaf.StartsWith(WhiteoutPrefix, StringComparison.Ordinal))
+        if (_options.ApplyWhiteouts && leaf.StartsWith(WhiteoutPrefix, StringComparison.Ordinal))
         {
             ApplyWhiteout(header, parentRel, leaf);
             return;

@@ -81,6 +81,19 @@ public sealed class LayerExtractorTests
     }
 
     [Fact]
+    public async Task Whiteouts_can_be_kept_as_plain_files_for_add()
+    {
+        using var tmp = new TempDirectory("snap-add");
+        var target = tmp.Combine("root");
+        Directory.CreateDirectory(target);
+        File.WriteAllText(Path.Combine(target, "f"), "keep");
+        var tar = MakeTar(Reg(".wh.f", "literal"));
+        await LayerExtractor.ExtractAsync(new MemoryStream(tar), target, new ExtractOptions { Mode = ExtractMode.Flatten, ApplyWhiteouts = false, Sync = false }, Ct);
+        Assert.Equal("keep", File.ReadAllText(Path.Combine(target, "f")));
+        Assert.Equal("literal", File.ReadAllText(Path.Combine(target, ".wh.f")));
+    }
+
+    [Fact]
     public async Task Overlay_lower_mode_writes_overlay_whiteouts_and_opaque_xattr()
     {
         Requires.Root();
