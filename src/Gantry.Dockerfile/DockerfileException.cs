@@ -94,9 +94,13 @@ public sealed class DockerfileException : Exception
     }
 
     /// <summary>Locates an error that was raised without a position (e.g. by the expander at dispatch).</summary>
-    public DockerfileException At(string fileName, SourceRange range, IReadOnlyList<string>? allLines = null)
+    public DockerfileException At(string fileName, SourceRange range, IReadOnlyList<string>? allLines = null) =>
+        At(fileName, range, allLines, null);
+
+    /// <summary>Locates the error; <paramref name="fallbackSource"/> is shown when the file's lines are not at hand.</summary>
+    public DockerfileException At(string fileName, SourceRange range, IReadOnlyList<string>? allLines, string? fallbackSource)
     {
-        var located = new DockerfileException(fileName, range.StartLine, range.EndLine, Detail, null, this);
+        var located = new DockerfileException(fileName, range.StartLine, range.EndLine, Detail, fallbackSource is null ? null : [fallbackSource], this);
         return allLines is null ? located : located.WithSource(fileName, allLines);
     }
 

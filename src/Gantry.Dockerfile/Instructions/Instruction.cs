@@ -31,9 +31,15 @@ public abstract record Instruction
     /// Returns a copy with the fields Docker expands replaced by their expansion (quotes and escapes removed).
     /// Throws <see cref="DockerfileException"/> located at this instruction on a bad substitution.
     /// </summary>
-    public Instruction Expand(IWordExpander expander)
+    public Instruction Expand(IWordExpander expander) => Expand(expander, "Dockerfile");
+
+    /// <summary>
+    /// <see cref="Expand(IWordExpander)"/> with the Dockerfile's name for error messages (<c>app.Dockerfile:3: …</c>).
+    /// </summary>
+    public Instruction Expand(IWordExpander expander, string fileName)
     {
         ArgumentNullException.ThrowIfNull(expander);
+        ArgumentNullException.ThrowIfNull(fileName);
         if (!ExpandsVariables)
         {
             return this;
@@ -45,7 +51,7 @@ public abstract record Instruction
         }
         catch (DockerfileException ex) when (ex.StartLine == 0)
         {
-            throw ex.At(string.IsNullOrEmpty(ex.FileName) ? "Dockerfile" : ex.FileName, Range);
+            throw ex.At(fileName, Range, null, Node.Original);
         }
     }
 

@@ -212,6 +212,16 @@ public sealed class InstructionParserTests
     }
 
     [Fact]
+    public void Expansion_errors_name_the_file_when_given()
+    {
+        var m = DockerfileModel.Parse("FROM a\nUSER \"x", "app.Dockerfile");
+        var env = new ShellWordExpander().WithEnvironment(new Dictionary<string, string>());
+        var ex = Assert.Throws<DockerfileException>(() => m.Stages[0].Instructions[0].Expand(env, "app.Dockerfile"));
+        Assert.StartsWith("app.Dockerfile:2: failed to process", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(["USER \"x"], ex.SourceLines);
+    }
+
+    [Fact]
     public void Tutorial_dockerfiles_parse()
     {
         var m = DockerfileModel.Parse("FROM node:19.2-alpine3.16\nWORKDIR /app\nCOPY app.js package.json ./\nRUN npm install\nCMD [\"node\", \"app.js\"]\n");
