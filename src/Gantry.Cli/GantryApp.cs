@@ -20,6 +20,7 @@ public static class GantryApp
         root.Subcommands.Add(VersionCommand.Create());
         root.Subcommands.Add(ContainerInternalCommand.Create());
         root.Subcommands.Add(CreateCommand.Create());
+        root.Subcommands.Add(DockerfileCommand.Create());
         root.Subcommands.Add(KillCommand.Create());
         root.Subcommands.Add(LogsCommand.Create());
         root.Subcommands.Add(PsCommand.Create());
