@@ -5,7 +5,8 @@ namespace Gantry.Cli;
 
 public static class ErrorReporter
 {
-    public static bool IsUserFacing(Exception ex) => ex is GantryException or OperationCanceledException or IOException or UnauthorizedAccessException;
+    public static bool IsUserFacing(Exception ex) =>
+        ex is GantryException or Gantry.Dockerfile.DockerfileException or OperationCanceledException or IOException or UnauthorizedAccessException;
 
     public static int Report(Exception ex)
     {
@@ -15,6 +16,9 @@ public static class ErrorReporter
             case OperationCanceledException:
                 Console.Error.WriteLine("Error: canceled");
                 return 130;
+            case Gantry.Dockerfile.DockerfileException d:
+                Console.Error.WriteLine($"Error: {d.ToDisplayString()}");
+                return 1;
             case GantryException g:
                 Console.Error.WriteLine($"Error: {g.Message}");
                 return g.ExitCode;
