@@ -12,14 +12,16 @@ namespace Gantry.Build.Context;
 public sealed class BuildContext : IDisposable
 {
     private readonly Func<string, bool> _isExcluded;
+    private readonly bool _skipExcludedDirs;
     private readonly string? _ownedTempDir;
     private readonly Lazy<IReadOnlyList<ContextEntry>> _entries;
     private readonly Lazy<Dictionary<string, ContextEntry>> _byPath;
 
-    private BuildContext(string root, Func<string, bool> isExcluded, string? ownedTempDir)
+    private BuildContext(string root, Func<string, bool> isExcluded, string? ownedTempDir, bool skipExcludedDirs = false)
     {
         Root = root;
         _isExcluded = isExcluded;
+        _skipExcludedDirs = skipExcludedDirs;
         _ownedTempDir = ownedTempDir;
         _entries = new(Walk, LazyThreadSafetyMode.ExecutionAndPublication);
         _byPath = new(() => _entries.Value.ToDictionary(e => e.RelativePath, StringComparer.Ordinal), LazyThreadSafetyMode.ExecutionAndPublication);
@@ -64,7 +66,9 @@ public sealed class BuildContext : IDisposable
     }
 
     /// <summary>Replaces the exclusion rule (used once .dockerignore has been read from the context itself).</summary>
-    public BuildContext WithExclusions(Func<string, bool> isExcluded) => new(Root, isExcluded, _ownedTempDir);
+    /// <param name="isExcluded">The rule, for '/'-separated relative paths.</param>
+    /// <param name="skipExcludedDirs">True when no '!' exception exists, so an excluded directory need not be walked at all.</param>
+    public BuildContext WithExclusions(Func<string, bool> isExcluded, bool skipExcludedDirs = false) => new(Root, isExcluded, _ownedTempDir, skipExcludedDirs);
 
     /// <summary>The entry at a clean relative path, or null.</summary>
     public ContextEntry? Find(string relativePath) => _byPath.Value.GetValueOrDefault(relativePath);
@@ -108,7 +112,7 @@ public sealed class BuildContext : IDisposable
             }
 
             // Descend even into excluded directories: a later '!pattern' may re-include something below.
-            if (stat.IsDirectory)
+            if (stat.IsDirectory && !(excluded && _skipExcludedDirs))
             {
                 WalkDir(full, rel, into);
             }

@@ -31,7 +31,7 @@ internal sealed partial class StageBuilder
 
     private async Task<bool> CopyAsync(Instruction instruction, CancellationToken cancellationToken)
     {
-        var expanded = instruction.Expand(_s.Expander.WithEnvironment(ExpansionEnv()));
+        var expanded = instruction.Expand(_s.Expander.WithEnvironment(ExpansionEnv()), _s.Plan.FileName);
         var args = expanded switch
         {
             CopyInstruction c => new CopyArgs("COPY", c.Sources, c.Destination, c.SourceContents, c.From, c.Chown, c.Chmod, c.Parents, c.Excludes, null, false),

@@ -102,7 +102,7 @@ internal sealed partial class StageBuilder
 
     private async Task<bool> RunAsync(RunInstruction instruction, BuildStepInfo? step, CancellationToken cancellationToken)
     {
-        var run = (RunInstruction)instruction.Expand(_s.Expander.WithEnvironment(ExpansionEnv()));
+        var run = (RunInstruction)instruction.Expand(_s.Expander.WithEnvironment(ExpansionEnv()), _s.Plan.FileName);
         var command = run.Command;
         IReadOnlyList<string> argv;
         if (command.PrependShell)

@@ -66,7 +66,7 @@ public static class ArchiveExtractor
                 return;
             }
 
-            await LayerExtractor.ExtractFileAsync(archive, dir, new ExtractOptions { Mode = ExtractMode.Flatten, Sync = false, Description = Path.GetFileName(archive) }, cancellationToken).ConfigureAwait(false);
+            await LayerExtractor.ExtractFileAsync(archive, dir, new ExtractOptions { Mode = ExtractMode.Flatten, Sync = false, ApplyWhiteouts = false, Description = Path.GetFileName(archive) }, cancellationToken).ConfigureAwait(false);
         }
         catch (GantryException ex) when (!ex.Message.StartsWith(where, StringComparison.Ordinal))
         {
