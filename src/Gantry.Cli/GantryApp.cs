@@ -16,6 +16,10 @@ public static class GantryApp
         // One line per verb (or verb group). Keep alphabetical to avoid merge clashes.
         root.Subcommands.Add(BuildCommand.Create());
         root.Subcommands.Add(BuilderCommand.Create());
+        root.Subcommands.Add(LoginCommand.Create());
+        root.Subcommands.Add(LogoutCommand.Create());
+        root.Subcommands.Add(PullCommand.Create());
+        root.Subcommands.Add(PushCommand.Create());
         root.Subcommands.Add(RegistryCommand.Create());
         root.Subcommands.Add(VersionCommand.Create());
         root.Subcommands.Add(ContainerInternalCommand.Create());
