@@ -25,6 +25,8 @@ public static class GantryApp
         root.Subcommands.Add(ContainerInternalCommand.Create());
         root.Subcommands.Add(CreateCommand.Create());
         root.Subcommands.Add(DockerfileCommand.Create());
+        root.Subcommands.Add(ExecCommand.Create());
+        root.Subcommands.Add(InspectCommand.Create());
         root.Subcommands.Add(KillCommand.Create());
         root.Subcommands.Add(LogsCommand.Create());
         root.Subcommands.Add(PsCommand.Create());

@@ -34,11 +34,6 @@ public sealed class PortForwarder : IAsyncDisposable
                     : new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
                 try
                 {
-                    if (p.Protocol != "udp")
-                    {
-                        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-                    }
-
                     socket.Bind(new IPEndPoint(ip, p.HostPort));
                     if (p.Protocol != "udp")
                     {
