@@ -216,7 +216,18 @@ public sealed class RegistryServer : IAsyncDisposable
     }
 
     /// <summary>Completes when the server is asked to stop (Ctrl+C in the CLI calls <see cref="DisposeAsync"/>).</summary>
-    public Task WaitForShutdownAsync(CancellationToken cancellationToken) => Task.Delay(Timeout.Infinite, cancellationToken);
+    /// <remarks>Also completes when the host itself is told to stop (SIGTERM/SIGINT reach the host's lifetime too).</remarks>
+    public async Task WaitForShutdownAsync(CancellationToken cancellationToken)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _app.Lifetime.ApplicationStopping, _stopping.Token);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
