@@ -24,13 +24,13 @@ apt_need() {   # apt_need PKG... : installs only what is missing (apt-get update
 
 alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
 
-stop_pidfile() {   # stop_pidfile FILE : TERM the recorded PID, wait up to 15 s, then KILL
-    local f="$1" pid i
+stop_pidfile() {   # stop_pidfile FILE [TENTHS] : TERM the recorded PID, wait (default 15 s), then KILL
+    local f="$1" n="${2:-150}" pid i
     [ -f "$f" ] || return 0
     pid="$(cat "$f")"
     if alive "$pid"; then
         kill "$pid" 2>/dev/null || true
-        for i in $(seq 1 150); do alive "$pid" || break; sleep 0.1; done
+        for i in $(seq 1 "$n"); do alive "$pid" || break; sleep 0.1; done
         alive "$pid" && kill -9 "$pid" 2>/dev/null || true
     fi
     rm -f "$f"
@@ -46,13 +46,17 @@ fix_hybrid_cgroups() {
     done
 }
 
-umount_rm() {   # umount everything below DIR (deepest first), then delete it
-    local d="$1" m
-    [ -e "$d" ] || return 0
-    findmnt -rn -o TARGET | awk -v p="$d/" 'index($0 "/", p) == 1' | sort -r | while read -r m; do
-        umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+umount_rm() {   # umount everything below DIR (deepest first), then delete it (retries: podman's cleanup may still run)
+    local d="$1" m i
+    for i in 1 2 3 4 5; do
+        [ -e "$d" ] || return 0
+        findmnt -rn -o TARGET | awk -v p="$d/" 'index($0 "/", p) == 1' | sort -r | while read -r m; do
+            umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+        done
+        rm -rf "$d" 2>/dev/null && return 0
+        sleep 1
     done
-    rm -rf "$d"
+    log "WARNING: could not remove $d"
 }
 
 http_up() { curl -s -o /dev/null --max-time 2 "http://$1/v2/"; }
@@ -73,7 +77,7 @@ storage:
 http: {addr: "$addr", secret: gantry-bench}
 EOF
     /usr/bin/docker-registry serve "$cfg" > "$STATE/logs/$name.log" 2>&1 &
-    echo $! > "$STATE/pids/$name.pid"
+    echo $! > "$STATE/pids/$name.pid"; disown
     for i in $(seq 1 100); do http_up "$addr" && return 0; sleep 0.1; done
     die "docker-registry $name did not start on $addr (see $STATE/logs/$name.log)"
 }
@@ -85,7 +89,7 @@ gantry_registry_start() {
     stop_pidfile "$STATE/pids/$name.pid"
     http_up "$addr" && die "something else answers on $addr"
     "$GANTRY" registry serve --root "$dir" --addr "$addr" --no-access-log --gc-interval 0 > "$STATE/logs/$name.log" 2>&1 &
-    echo $! > "$STATE/pids/$name.pid"
+    echo $! > "$STATE/pids/$name.pid"; disown
     for i in $(seq 1 100); do http_up "$addr" && return 0; sleep 0.1; done
     die "gantry registry $name did not start on $addr (see $STATE/logs/$name.log)"
 }

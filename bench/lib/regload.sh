@@ -79,7 +79,8 @@ regload_run() {
     errs=$((errs + $(grep -cv '^200$' "$codes" || true)))
 
     hwm=$(awk '/^VmHWM:/{print int($2/1024)}' "/proc/$pid/status" 2>/dev/null || echo 0)
-    stop_pidfile "$STATE/pids/load-$kind.pid"
+    # gantry registry serve currently ignores SIGTERM (reported): give every server 3 s, then SIGKILL
+    stop_pidfile "$STATE/pids/load-$kind.pid" 30
     rm -rf "$root"
     printf '%s\t%s\t%s\t%.1f\t%.1f\t%.0f\t%s\t%s\n' "$kind" "$c" "$rep" "$up" "$down" "$gets" "$hwm" "$errs" >> "$REGRAW"
     log "  registry $kind c=$c #$rep: up $(printf '%.0f' "$up") MB/s, down $(printf '%.0f' "$down") MB/s, $(printf '%.0f' "$gets") manifest GET/s, peak RSS $hwm MB, errors $errs"

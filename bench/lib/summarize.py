@@ -171,7 +171,7 @@ def main(res, md_path, png_path):
         f.write("\n".join(out) + "\n")
 
     # summary.tsv (committed) + plot
-    summ = os.path.join(os.path.dirname(md_path), "results", "summary.tsv")
+    summ = os.path.join(os.path.dirname(os.path.abspath(res)), "summary.tsv")
     with open(summ, "w") as f:
         f.write("workload\tstep\tgantry_median_s\tbest_anchor\tanchor_median_s\tratio\ttarget\n")
         for w, st, g, gfail, best, ratio, tgt in rows:
@@ -193,7 +193,7 @@ set boxwidth 0.6
 set xtics rotate by -60 font ',8'
 set grid ytics
 set key top left
-set yrange [0.01:*]
+set yrange [0.05:*]
 plot '%s' using 1:3:xtic(2) with boxes lc rgb '#4477aa' title 'ratio', \\
      '' using 1:4 with points pt 7 ps 1.2 lc rgb '#cc3311' title 'target', \\
      1 with lines lc rgb '#888888' dt 2 title 'parity'
