@@ -7,7 +7,7 @@
 #   BENCH_QUICK=1       smoke test: 1 run, data scaled to 10 %, small registry load
 #   BENCH_TOOLS="..."   subset of: gantry buildkit classic buildah podman
 #   BENCH_WORKLOADS="..." subset of: w1-many-files w2-big-layer w3-node-app
-#   BENCH_PARTS="..."   subset of: builds pullrun images registry
+#   BENCH_PARTS="..."   subset of: builds pullrun images registry profile
 #   GANTRY=/path        use this gantry binary instead of publishing src/Gantry.Cli (Native AOT) into $BENCH_STATE
 #   BENCH_STATE=DIR     generated data, stores, logs (default /var/tmp/gantry-bench)
 set -euo pipefail
@@ -21,7 +21,7 @@ RUNS="${BENCH_RUNS:-3}"; SCALE=1; REG_BLOBS=64; REG_BLOB_MIB=4; REG_GETS=3000
 if [ "${BENCH_QUICK:-0}" = 1 ]; then RUNS=1; SCALE=0.1; REG_BLOBS=16; REG_BLOB_MIB=1; REG_GETS=300; fi
 TOOLS=(${BENCH_TOOLS:-gantry buildkit classic buildah podman})
 WORKLOADS=(${BENCH_WORKLOADS:-w1-many-files w2-big-layer w3-node-app})
-PARTS=" ${BENCH_PARTS:-builds pullrun images registry} "
+PARTS=" ${BENCH_PARTS:-builds pullrun images registry profile} "
 IMAGES_N="${BENCH_IMAGES:-200}"; [ "${BENCH_QUICK:-0}" = 1 ] && IMAGES_N="${BENCH_IMAGES:-20}"
 
 mkdir -p "$STATE"/{logs,pids,tmp,base,stores,work,registry}
@@ -31,11 +31,21 @@ apt_need buildah podman docker.io docker-registry skopeo hyperfine umoci mmdebst
 if command -v systemctl >/dev/null 2>&1; then systemctl disable --now docker-registry docker containerd >/dev/null 2>&1 || true; fi
 fix_hybrid_cgroups
 
+# gantry: Native AOT, published from a snapshot of the committed HEAD (`git archive`), so the figures belong to one
+# commit and a half-edited working tree cannot break the run; cached per commit.
+COMMIT="$(git -C "$REPO_DIR" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)"
 if [ -z "${GANTRY:-}" ]; then
-    log "publishing gantry (Native AOT) into $STATE/gantry-aot"
-    dotnet publish "$REPO_DIR/src/Gantry.Cli/Gantry.Cli.csproj" -c Release -r linux-x64 -o "$STATE/gantry-aot" -nologo -v quiet > "$STATE/logs/publish.log" 2>&1 \
-        || die "gantry publish failed (see $STATE/logs/publish.log)"
-    GANTRY="$STATE/gantry-aot/gantry"
+    GANTRY="$STATE/gantry-$COMMIT/gantry"
+    if [ ! -x "$GANTRY" ]; then
+        log "publishing gantry $COMMIT (Native AOT) into $STATE/gantry-$COMMIT"
+        rm -rf "$STATE/src-$COMMIT"; mkdir -p "$STATE/src-$COMMIT"
+        git -C "$REPO_DIR" archive HEAD | tar -x -C "$STATE/src-$COMMIT"
+        dotnet publish "$STATE/src-$COMMIT/src/Gantry.Cli/Gantry.Cli.csproj" -c Release -r linux-x64 -o "$STATE/gantry-$COMMIT" \
+            -nologo -v quiet > "$STATE/logs/publish.log" 2>&1 || die "gantry publish failed (see $STATE/logs/publish.log)"
+        rm -rf "$STATE/src-$COMMIT"
+    fi
+else
+    COMMIT="$COMMIT (GANTRY=$GANTRY)"
 fi
 [ -x "$GANTRY" ] || die "no gantry binary at $GANTRY"
 
@@ -57,6 +67,7 @@ trap "exit 130" INT TERM
 
 {
     echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    echo "gantry commit: $COMMIT"
     echo "runs: $RUNS  quick: ${BENCH_QUICK:-0}  scale: $SCALE"
     echo "machine: $(uname -srm), $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB RAM", $2/1048576}' /proc/meminfo), $(. /etc/os-release; echo "$PRETTY_NAME")"
     echo "load_start: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -114,6 +125,26 @@ if [[ "$PARTS" == *" pullrun "* ]]; then   # pull + first run of the node base i
             record "$TOOL" node pullrun "$rep" "${CMD[@]}"
             t_stop; umount_rm "$STORE"
         done
+    done
+fi
+
+if [[ "$PARTS" == *" profile "* ]] && [[ " ${TOOLS[*]} " == *" gantry "* ]]; then
+    # where gantry's time goes: syscall summary (strace -c -f) and the plain progress of warm, edit and push, per workload
+    apt_need strace
+    tool_use gantry
+    for w in "${WORKLOADS[@]}"; do
+        log "profile: gantry $w (strace -c -f; not timed)"
+        ctx="$STATE/work/profile-$w"; rm -rf "$ctx"; cp -al "$STATE/contexts/$w" "$ctx"
+        t_fresh; t_prepull "$(awk '/^FROM /{print $2; exit}' "$ctx/Dockerfile")" || true
+        cmd_build "bench/$w:latest" "$ctx"; "${CMD[@]}" > "$RES/profile-$w-cold.txt" 2>&1 || true
+        for step in warm edit push; do
+            case "$step" in
+                edit) edit_context "$ctx" "$w" profile; cmd_build "bench/$w:latest" "$ctx" ;;
+                push) t_tag "bench/$w:latest" "$REG_ADDR/profile/$w:latest" >/dev/null 2>&1 || true; reset_registry; cmd_push "$REG_ADDR/profile/$w:latest" ;;
+            esac
+            { date -u +%T.%N; strace -f -c -o "$RES/profile-$w-$step.strace" "${CMD[@]}" 2>&1; date -u +%T.%N; } > "$RES/profile-$w-$step.txt" 2>&1 || true
+        done
+        t_stop; umount_rm "$STORE"; rm -rf "$ctx"
     done
 fi
 
