@@ -127,6 +127,7 @@ public sealed partial class ImageStore
             }
         }
 
+        await CollectGarbageAsync(cancellationToken).ConfigureAwait(false);
         reclaimed = Math.Max(0, before - Blobs.Enumerate().Sum(b => b.Size));
         return new PruneResult(removed, reclaimed);
     }

@@ -426,7 +426,7 @@ public sealed class GoTemplate
         JsonObject obj => "map[" + string.Join(' ', obj.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key + ":" + Print(p.Value))) + "]",
         JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
         JsonValue v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False => v.GetValueKind() == JsonValueKind.True ? "true" : "false",
-        JsonValue v => Json(v),
+        _ => Json(node),
     };
 
     /// <summary>Compact JSON without HTML escaping, as docker's json template function writes.</summary>
@@ -458,6 +458,7 @@ public sealed class GoTemplate
             JsonValueKind.Number => Print(v) != "0",
             _ => true,
         },
+        _ => true,
     };
 
     private static string Unescape(string s) =>

@@ -92,15 +92,18 @@ public static class ArchiveLoader
                     case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
                         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
                         var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+                        long written;
                         await using (file.ConfigureAwait(false))
                         {
                             if (entry.DataStream is not null)
                             {
                                 await entry.DataStream.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
                             }
+
+                            written = file.Length;
                         }
 
-                        if (file.Length != entry.Length)
+                        if (written != entry.Length)
                         {
                             throw new GantryException($"{what} is truncated (entry '{entry.Name}' is cut short): copy the complete archive and try again");
                         }
