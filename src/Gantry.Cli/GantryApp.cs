@@ -25,6 +25,15 @@ public static class GantryApp
         root.Subcommands.Add(ContainerInternalCommand.Create());
         root.Subcommands.Add(CreateCommand.Create());
         root.Subcommands.Add(DockerfileCommand.Create());
+        root.Subcommands.Add(HistoryCommand.Create());
+        ImageCommand.Register(root);
+        root.Subcommands.Add(ImagesCommand.Create());
+        root.Subcommands.Add(ImportCommand.Create());
+        root.Subcommands.Add(LoadCommand.Create());
+        root.Subcommands.Add(RmiCommand.Create());
+        root.Subcommands.Add(SaveCommand.Create());
+        SystemCommand.Register(root);
+        root.Subcommands.Add(TagCommand.Create());
         root.Subcommands.Add(ExecCommand.Create());
         root.Subcommands.Add(InspectCommand.Create());
         root.Subcommands.Add(KillCommand.Create());
