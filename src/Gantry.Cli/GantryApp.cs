@@ -22,6 +22,7 @@ public static class GantryApp
         root.Subcommands.Add(PushCommand.Create());
         root.Subcommands.Add(RegistryCommand.Create());
         root.Subcommands.Add(VersionCommand.Create());
+        root.Subcommands.Add(ContainerCommand.Create());
         root.Subcommands.Add(ContainerInternalCommand.Create());
         root.Subcommands.Add(CreateCommand.Create());
         root.Subcommands.Add(DockerfileCommand.Create());
@@ -38,12 +39,15 @@ public static class GantryApp
         root.Subcommands.Add(InspectCommand.Create());
         root.Subcommands.Add(KillCommand.Create());
         root.Subcommands.Add(LogsCommand.Create());
+        root.Subcommands.Add(PortCommand.Create());
         root.Subcommands.Add(PsCommand.Create());
+        root.Subcommands.Add(RenameCommand.Create());
         root.Subcommands.Add(RestartCommand.Create());
         root.Subcommands.Add(RmCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(StartCommand.Create());
         root.Subcommands.Add(StopCommand.Create());
+        root.Subcommands.Add(VolumeCommand.Create());
         root.Subcommands.Add(WaitCommand.Create());
 
         return root;

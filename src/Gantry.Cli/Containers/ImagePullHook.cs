@@ -1,16 +1,24 @@
-// Owns: the seam between `gantry run` and the registry client's image puller (pulls a missing image into the store).
+// Owns: the seam between `gantry run`/`create` and the registry client's image puller (pulls a missing image into the store).
+using Gantry.Cli.Registry;
 using Gantry.Content;
+using Gantry.Oci;
+using Gantry.Reference;
 
 namespace Gantry.Cli.Containers;
 
 internal static class ImagePullHook
 {
-    /// <summary>Pulls <paramref name="name"/> into <paramref name="store"/>, printing progress as docker does; null when pulling is not possible.</summary>
-    public static Task<Image?> PullAsync(ImageStore store, string name, CancellationToken cancellationToken)
+    /// <summary>Pulls <paramref name="name"/> into <paramref name="store"/>, printing progress to stderr as docker run does.</summary>
+    public static async Task<Image?> PullAsync(ImageStore store, string name, CancellationToken cancellationToken)
     {
-        _ = store;
-        _ = name;
-        _ = cancellationToken;
-        return Task.FromResult<Image?>(null);
+        var reference = ImageReference.ParseWithDefaultTag(name);
+        try
+        {
+            return await ImagePuller.PullAsync(store, reference, null, Console.Error, cancellationToken).ConfigureAwait(false);
+        }
+        catch (GantryException ex) when (ex.ExitCode == 1)
+        {
+            throw new GantryException(ex.Message, ex) { ExitCode = 125 };
+        }
     }
 }
