@@ -47,7 +47,7 @@ if [ -z "${GANTRY:-}" ]; then
 else
     COMMIT="$COMMIT (GANTRY=$GANTRY)"
 fi
-[ -x "$GANTRY" ] || die "no gantry binary at $GANTRY"
+[ -x "$GANTRY" ] || log "WARNING: no gantry binary at $GANTRY yet: gantry steps will fail unless it appears in time"
 
 RUNID="$(date -u +%Y%m%d-%H%M%S)"
 RES="$here/results/$RUNID"; mkdir -p "$RES"
@@ -205,7 +205,7 @@ if [[ "$PARTS" == *" registry "* ]]; then
     done
 fi
 
-echo "load_end: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$META"
+{ echo "load_end: $(cut -d' ' -f1-3 /proc/loadavg)"; echo "version_gantry: $(tool_version gantry)"; } >> "$META"
 cleanup; trap - EXIT
 python3 "$here/lib/summarize.py" "$RES" "$here/RESULTS.md" "$here/ratios.png"
 log "done: $here/RESULTS.md, $here/ratios.png, raw data in $RES"
