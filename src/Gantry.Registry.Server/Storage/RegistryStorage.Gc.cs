@@ -133,10 +133,17 @@ public sealed partial class RegistryStorage
                         session.Gate.Release();
                     }
                 }
-                else if (Directory.GetLastWriteTimeUtc(dir) <= uploadCutoff && LastWrite(Path.Combine(dir, "data")) <= uploadCutoff)
+                else if (Directory.Exists(dir) && Directory.GetLastWriteTimeUtc(dir) <= uploadCutoff && LastWrite(Path.Combine(dir, "data")) <= uploadCutoff)
                 {
-                    Directory.Delete(dir, recursive: true);
-                    uploads++;
+                    try
+                    {
+                        Directory.Delete(dir, recursive: true);
+                        uploads++;
+                    }
+                    catch (DirectoryNotFoundException)
+                    {
+                        // An upload that completed or was cancelled while we looked removed its own directory.
+                    }
                 }
             }
 
