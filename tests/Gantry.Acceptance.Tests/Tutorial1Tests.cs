@@ -12,7 +12,10 @@ public sealed class Tutorial1Tests(TutorialEnvironment env)
         env.Require();
         TutorialNpm.Require();
         using var ctx = new TempDirectory("cron-ticker");
-        TutorialApps.WriteCronTicker(ctx.FullPath);
+        // The suite shares one store (and build cache) across tests; a variant of app.js unique to this run makes this
+        // build the first of its kind, as on the tutorial's fresh machine, whatever order the tests run in.
+        var variant = "first build " + Guid.NewGuid().ToString("N");
+        TutorialApps.WriteCronTicker(ctx.FullPath, variant: variant);
         var cli = env.Cli();
 
         // docker build --tag cron-ticker .
@@ -27,7 +30,7 @@ public sealed class Tutorial1Tests(TutorialEnvironment env)
         Assert.Equal(built.Layers, rebuilt.Layers);
 
         // Change the source: in the tutorial's order the COPY of app.js and package.json re-runs, and so does npm install after it.
-        File.WriteAllText(ctx.Combine("app.js"), TutorialApps.CronTickerAppJs("edited"));
+        File.WriteAllText(ctx.Combine("app.js"), TutorialApps.CronTickerAppJs("edited " + variant));
         var edited = new BuildLog((await cli.OkAsync(ctx.FullPath, "build", "--tag", "cron-ticker", ".")).Output);
         Assert.True(edited.IsCached("WORKDIR /app"), $"WORKDIR comes before the change and stays cached:\n{edited.Text}");
         Assert.True(edited.Ran("COPY app.js package.json ./"), $"the COPY of the edited app.js must re-run:\n{edited.Text}");
