@@ -193,7 +193,7 @@ set boxwidth 0.6
 set xtics rotate by -60 font ',8'
 set grid ytics
 set key top left
-set yrange [0.05:*]
+set yrange [0.02:*]
 plot '%s' using 1:3:xtic(2) with boxes lc rgb '#4477aa' title 'ratio', \\
      '' using 1:4 with points pt 7 ps 1.2 lc rgb '#cc3311' title 'target', \\
      1 with lines lc rgb '#888888' dt 2 title 'parity'
