@@ -45,18 +45,33 @@ public static class Mounter
     }
 
     /// <summary>Unmounts <paramref name="target"/>; with <paramref name="detach"/> lazily (MNT_DETACH). Not mounted is not an error.</summary>
+    /// <remarks>
+    /// EBUSY is retried for up to about two seconds, as containerd does: a process that briefly looks into the mount
+    /// (another build's file walk, a short-lived child) makes the kernel refuse an unmount that succeeds a moment later.
+    /// </remarks>
     public static void Unmount(string target, bool detach = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(target);
-        if (Libc.Umount2(target, detach ? Libc.MntDetach : 0) != 0)
+        const int attempts = 50;
+        for (var attempt = 1; ; attempt++)
         {
+            if (Libc.Umount2(target, detach ? Libc.MntDetach : 0) == 0)
+            {
+                return;
+            }
+
             var errno = Libc.LastError;
             if (errno is Libc.EINVAL or Libc.ENOENT)
             {
                 return; // not a mount point / gone
             }
 
-            throw new GantryException($"cannot unmount {target}: {Libc.ErrorText(errno)}; stop whatever still uses it, or retry.");
+            if (errno != Libc.EBUSY || attempt == attempts)
+            {
+                throw new GantryException($"cannot unmount {target}: {Libc.ErrorText(errno)}; stop whatever still uses it, or retry.");
+            }
+
+            Thread.Sleep(40);
         }
     }
 
