@@ -27,83 +27,50 @@ public static class LayerExtractor
         using var pipe = new BoundedPipe(cancellationToken, chunkSize: 512 * 1024, capacity: 8);
         Digest diffId = default;
         long uncompressed = 0;
-        var producer = Task.Factory.StartNew(
+        var partial = await pipe.RunAsync(
             () =>
             {
+                Stream input = layer;
+                Compression compression;
+                if (options.Compression is { } known)
+                {
+                    compression = known;
+                }
+                else
+                {
+                    input = Compressions.Sniff(layer, out compression);
+                }
+
+                using var decompressed = Compressions.OpenRead(input, compression);
+                using var hashing = new HashingStream(decompressed);
                 try
                 {
-                    Stream input = layer;
-                    Compression compression;
-                    if (options.Compression is { } known)
-                    {
-                        compression = known;
-                    }
-                    else
-                    {
-                        input = Compressions.Sniff(layer, out compression);
-                    }
-
-                    using var decompressed = Compressions.OpenRead(input, compression);
-                    using var hashing = new HashingStream(decompressed);
-                    try
-                    {
-                        hashing.CopyTo(pipe.Writer, 512 * 1024);
-                    }
-                    catch (InvalidDataException ex)
-                    {
-                        throw new GantryException($"{what} is not valid {compression.ToString().ToLowerInvariant()} data ({ex.Message}); pull the image again to get an intact copy.", ex);
-                    }
-
-                    diffId = hashing.GetDigest();
-                    uncompressed = hashing.Count;
-                    pipe.Complete();
+                    hashing.CopyTo(pipe.Writer, 512 * 1024);
                 }
-                catch (Exception ex)
+                catch (InvalidDataException ex)
                 {
-                    pipe.Complete(ex);
+                    throw new GantryException($"{what} is not valid {compression.ToString().ToLowerInvariant()} data ({ex.Message}); pull the image again to get an intact copy.", ex);
                 }
+
+                diffId = hashing.GetDigest();
+                uncompressed = hashing.Count;
             },
-            cancellationToken,
-            TaskCreationOptions.LongRunning,
-            TaskScheduler.Default);
-
-        ExtractResult partial;
-        try
-        {
-            partial = await Task.Factory.StartNew(
-                () =>
+            () =>
+            {
+                var applier = new TarApplier(root, options, what);
+                var reader = new TarReader(pipe.Reader, what);
+                while (reader.Next() is { } header)
                 {
-                    var applier = new TarApplier(root, options, what);
-                    var reader = new TarReader(pipe.Reader, what);
-                    while (reader.Next() is { } header)
-                    {
-                        cancellationToken.ThrowIfCancellationRequested();
-                        applier.Apply(header, reader);
-                    }
+                    cancellationToken.ThrowIfCancellationRequested();
+                    applier.Apply(header, reader);
+                }
 
-                    reader.Drain();
-                    applier.Finish();
-                    return new ExtractResult(default, 0, applier.Entries, applier.FileBytes);
-                },
-                cancellationToken,
-                TaskCreationOptions.LongRunning,
-                TaskScheduler.Default).ConfigureAwait(false);
-        }
-        catch
-        {
-            pipe.Abort();
-            try
-            {
-                await producer.ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-            }
+                reader.Drain();
+                applier.Finish();
+                return new ExtractResult(default, 0, applier.Entries, applier.FileBytes);
+            },
+            cancellationToken).ConfigureAwait(false);
 
-            throw;
-        }
-
-        await producer.ConfigureAwait(false);
         if (options.ExpectedDiffId is { } expected && expected != diffId)
         {
             throw new DigestMismatchException($"{what}: the uncompressed layer's digest is {diffId}, but the image config says {expected}; pull the image again.");

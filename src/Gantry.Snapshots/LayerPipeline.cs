@@ -18,62 +18,29 @@ internal static class LayerPipeline
         Digest diffId = default;
         long uncompressed = 0;
         var entries = 0;
-        var producer = Task.Factory.StartNew(
+        var compressed = await pipe.RunAsync(
             () =>
             {
-                try
-                {
-                    using var hashing = new HashingStream(pipe.Writer);
-                    var tar = new TarWriter(hashing);
-                    entries = produce(tar, pipe.Token);
-                    tar.Finish();
-                    diffId = hashing.GetDigest();
-                    uncompressed = hashing.Count;
-                    pipe.Complete();
-                }
-                catch (Exception ex)
-                {
-                    pipe.Complete(ex);
-                }
+                using var hashing = new HashingStream(pipe.Writer);
+                var tar = new TarWriter(hashing);
+                entries = produce(tar, pipe.Token);
+                tar.Finish();
+                diffId = hashing.GetDigest();
+                uncompressed = hashing.Count;
             },
-            cancellationToken,
-            TaskCreationOptions.LongRunning,
-            TaskScheduler.Default);
-
-        (Digest Digest, long Size) compressed;
-        try
-        {
-            compressed = await Task.Factory.StartNew(
-                () =>
+            () =>
+            {
+                using var hashing = new HashingStream(output);
+                using (var compressor = Compressions.OpenWrite(hashing, options.Compression, options.CompressionLevel))
                 {
-                    using var hashing = new HashingStream(output);
-                    using (var compressor = Compressions.OpenWrite(hashing, options.Compression, options.CompressionLevel))
-                    {
-                        pipe.Reader.CopyTo(compressor, 256 * 1024);
-                    }
+                    pipe.Reader.CopyTo(compressor, 256 * 1024);
+                }
 
-                    hashing.Flush();
-                    return (hashing.GetDigest(), hashing.Count);
-                },
-                cancellationToken,
-                TaskCreationOptions.LongRunning,
-                TaskScheduler.Default).ConfigureAwait(false);
-        }
-        catch
-        {
-            pipe.Abort();
-            try
-            {
-                await producer.ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-            }
+                hashing.Flush();
+                return (Digest: hashing.GetDigest(), Size: hashing.Count);
+            },
+            cancellationToken).ConfigureAwait(false);
 
-            throw;
-        }
-
-        await producer.ConfigureAwait(false);
         return new LayerResult
         {
             DiffId = diffId,

@@ -49,6 +49,54 @@ internal sealed class BoundedPipe : IDisposable
     /// <summary>Consumer side gave up: unblocks and cancels the producer.</summary>
     public void Abort() => _cts.Cancel();
 
+    /// <summary>
+    /// Runs <paramref name="produce"/> (writing to <see cref="Writer"/>) and <paramref name="consume"/> (reading <see cref="Reader"/>)
+    /// on two threads. A producer failure reaches the consumer through the pipe; a consumer failure aborts the producer,
+    /// waits for it, and is rethrown.
+    /// </summary>
+    public async Task<T> RunAsync<T>(Action produce, Func<T> consume, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(produce);
+        var producer = Task.Factory.StartNew(
+            () =>
+            {
+                try
+                {
+                    produce();
+                    Complete();
+                }
+                catch (Exception ex)
+                {
+                    Complete(ex);
+                }
+            },
+            cancellationToken,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
+
+        T result;
+        try
+        {
+            result = await Task.Factory.StartNew(consume, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+        }
+        catch
+        {
+            Abort();
+            try
+            {
+                await producer.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            throw;
+        }
+
+        await producer.ConfigureAwait(false);
+        return result;
+    }
+
     public void Dispose()
     {
         _cts.Dispose();
