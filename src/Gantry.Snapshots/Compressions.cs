@@ -1,6 +1,7 @@
 // Owns: sniffing and opening gzip/zstd/plain layer streams for reading and writing.
 using System.IO.Compression;
 using Gantry.Oci;
+using Gantry.Oci.IO;
 using Gantry.Snapshots.IO;
 
 namespace Gantry.Snapshots;
@@ -26,7 +27,7 @@ internal static class Compressions
         compression = n >= 2 && prefix[0] == 0x1f && prefix[1] == 0x8b ? Compression.Gzip
             : n >= 4 && prefix[0] == 0x28 && prefix[1] == 0xb5 && prefix[2] == 0x2f && prefix[3] == 0xfd ? Compression.Zstd
             : Compression.None;
-        return new PrefixedStream(prefix, n, input);
+        return new PrefixedStream(prefix.AsMemory(0, n), input, leaveOpen: true);
     }
 
     public static Stream OpenRead(Stream input, Compression compression) => compression switch

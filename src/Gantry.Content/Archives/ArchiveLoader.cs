@@ -3,6 +3,7 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text.Json;
 using Gantry.Oci;
+using Gantry.Oci.IO;
 using Gantry.Reference;
 
 namespace Gantry.Content.Archives;

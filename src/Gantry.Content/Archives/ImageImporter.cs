@@ -1,6 +1,7 @@
 // Owns: `docker import`: a root filesystem tar (plain or gzip) becomes a one-layer image with a gzip layer and a fresh config.
 using System.IO.Compression;
 using Gantry.Oci;
+using Gantry.Oci.IO;
 using Gantry.Reference;
 
 namespace Gantry.Content.Archives;

@@ -1,7 +1,8 @@
 // Owns: a read-only stream that replays some already-read bytes before the rest of an inner stream (for format sniffing).
-namespace Gantry.Content.Archives;
+namespace Gantry.Oci.IO;
 
-internal sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream inner) : Stream
+/// <summary>Returns <paramref name="prefix"/> first, then whatever <paramref name="inner"/> still has.</summary>
+public sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream inner, bool leaveOpen = false) : Stream
 {
     private ReadOnlyMemory<byte> _prefix = prefix;
 
@@ -21,34 +22,13 @@ internal sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream inner) 
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
-    public override int Read(Span<byte> buffer)
-    {
-        if (_prefix.Length > 0)
-        {
-            var n = Math.Min(buffer.Length, _prefix.Length);
-            _prefix.Span[..n].CopyTo(buffer);
-            _prefix = _prefix[n..];
-            return n;
-        }
-
-        return inner.Read(buffer);
-    }
+    public override int Read(Span<byte> buffer) => TakePrefix(buffer) is var n && n > 0 ? n : inner.Read(buffer);
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        if (_prefix.Length > 0)
-        {
-            var n = Math.Min(buffer.Length, _prefix.Length);
-            _prefix.Span[..n].CopyTo(buffer.Span);
-            _prefix = _prefix[n..];
-            return ValueTask.FromResult(n);
-        }
-
-        return inner.ReadAsync(buffer, cancellationToken);
-    }
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        TakePrefix(buffer.Span) is var n && n > 0 ? ValueTask.FromResult(n) : inner.ReadAsync(buffer, cancellationToken);
 
     public override void Flush()
     {
@@ -62,11 +42,24 @@ internal sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream inner) 
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing)
+        if (disposing && !leaveOpen)
         {
             inner.Dispose();
         }
 
         base.Dispose(disposing);
+    }
+
+    private int TakePrefix(Span<byte> buffer)
+    {
+        if (_prefix.IsEmpty || buffer.IsEmpty)
+        {
+            return 0;
+        }
+
+        var n = Math.Min(buffer.Length, _prefix.Length);
+        _prefix.Span[..n].CopyTo(buffer);
+        _prefix = _prefix[n..];
+        return n;
     }
 }
