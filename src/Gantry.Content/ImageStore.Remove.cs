@@ -204,6 +204,8 @@ public sealed partial class ImageStore
             AtomicFile.TryDelete(leftover);
         }
 
+        SweepLayerInfo(candidates is null ? null : removed);
+
         return new GcResult(removed, reclaimed);
     }
 
@@ -249,16 +251,25 @@ public sealed partial class ImageStore
         return children;
     }
 
-    /// <summary>Image rows of `docker system df`: total, active (in use), unique blob bytes, and bytes that removing unused images would free.</summary>
+    /// <summary>Image rows of `docker system df`: total, active (in use), the uncompressed size of the distinct layers, and what removing unused images would free.</summary>
     public async Task<ImageDiskUsage> DiskUsageAsync(Func<Digest, bool>? isInUse = null, CancellationToken cancellationToken = default)
     {
         var images = await ListAsync(cancellationToken).ConfigureAwait(false);
         var active = images.Where(i => isInUse?.Invoke(i.Id) ?? false).ToList();
-        var all = images.SelectMany(BlobsOf).DistinctBy(d => d.Digest).Sum(d => d.Size);
-        var used = active.SelectMany(BlobsOf).DistinctBy(d => d.Digest).Sum(d => d.Size);
+        var all = await SumUniqueLayersAsync(images, cancellationToken).ConfigureAwait(false);
+        var used = await SumUniqueLayersAsync(active, cancellationToken).ConfigureAwait(false);
         return new ImageDiskUsage(images.Count, active.Count, all, all - used);
     }
 
-    private static IEnumerable<Descriptor> BlobsOf(Image image) =>
-        image.Layers.Append(image.ConfigDescriptor).Append(image.ManifestDescriptor).Append(image.Target);
+    /// <summary>The uncompressed sizes of the distinct layers of <paramref name="images"/>, as docker counts shared layers once.</summary>
+    private async Task<long> SumUniqueLayersAsync(IEnumerable<Image> images, CancellationToken cancellationToken)
+    {
+        long total = 0;
+        foreach (var layer in images.SelectMany(i => i.Layers).DistinctBy(l => l.Digest))
+        {
+            total += await UncompressedSizeAsync(layer, cancellationToken).ConfigureAwait(false);
+        }
+
+        return total;
+    }
 }

@@ -388,9 +388,18 @@ public static class ArchiveLoader
                             continue;
                         }
 
+                        (Digest DiffId, long Size)? measured = null;
                         if (diffId is { } expectedDiff)
                         {
-                            await VerifyDiffIdAsync(file, expectedDiff, what, cancellationToken).ConfigureAwait(false);
+                            measured = (expectedDiff, await VerifyDiffIdAsync(file, expectedDiff, what, cancellationToken).ConfigureAwait(false));
+                        }
+                        else if (MediaTypes.IsLayer(descriptor.MediaType))
+                        {
+                            var layerFile = File.OpenRead(file);
+                            await using (layerFile.ConfigureAwait(false))
+                            {
+                                measured = await ImageStore.MeasureLayerAsync(layerFile, $"{what}: layer {descriptor.Digest}", cancellationToken).ConfigureAwait(false);
+                            }
                         }
 
                         var stream = File.OpenRead(file);
@@ -407,6 +416,10 @@ public static class ArchiveLoader
                         }
 
                         created.Add(descriptor.Digest);
+                        if (measured is { } m)
+                        {
+                            await store.RecordLayerInfoAsync(descriptor.Digest, m.DiffId, m.Size, cancellationToken).ConfigureAwait(false);
+                        }
                     }
 
                     foreach (var (bytes, _) in plan.ExtraManifests)
@@ -446,19 +459,21 @@ public static class ArchiveLoader
         return new Result(images, messages);
     }
 
-    private static async Task VerifyDiffIdAsync(string file, Digest expected, string what, CancellationToken cancellationToken)
+    /// <summary>Checks a gzip layer file decompresses to <paramref name="expected"/>; returns the uncompressed size.</summary>
+    private static async Task<long> VerifyDiffIdAsync(string file, Digest expected, string what, CancellationToken cancellationToken)
     {
         var fs = File.OpenRead(file);
         await using (fs.ConfigureAwait(false))
         {
             try
             {
-                using var gz = new GZipStream(fs, CompressionMode.Decompress);
-                var actual = await Digest.ComputeAsync(gz, cancellationToken).ConfigureAwait(false);
+                var (actual, size) = await ImageStore.MeasureLayerAsync(fs, $"{what}: layer '{Path.GetFileName(file)}'", cancellationToken).ConfigureAwait(false);
                 if (actual != expected)
                 {
                     throw new DigestMismatchException($"{what}: layer '{Path.GetFileName(file)}' has diff ID {actual}, but the image config expects {expected} (the archive is corrupt)");
                 }
+
+                return size;
             }
             catch (InvalidDataException ex)
             {

@@ -35,6 +35,7 @@ public static class ImageImporter
             ? new GZipStream(new PrefixedStream(prefix, buffered), CompressionMode.Decompress)
             : new PrefixedStream(prefix, buffered);
         Descriptor layer;
+        long uncompressedSize = 0;
         try
         {
             layer = await store.Blobs.WriteAsync(MediaTypes.OciLayerGzip, async (sink, ct) =>
@@ -46,6 +47,7 @@ public static class ImageImporter
                 {
                     checker.Feed(buffer.AsSpan(0, n));
                     diffHasher.AppendData(buffer, 0, n);
+                    uncompressedSize += n;
                     await gzip.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
                 }
 
@@ -62,6 +64,7 @@ public static class ImageImporter
         }
 
         var diffId = Digest.FromHash(Digest.Sha256, diffHasher.GetHashAndReset());
+        await store.RecordLayerInfoAsync(layer.Digest, diffId, uncompressedSize, cancellationToken).ConfigureAwait(false);
         var now = DateTimeOffset.UtcNow;
         var p = platform ?? Platform.Current;
         var imageConfig = new ImageConfig
