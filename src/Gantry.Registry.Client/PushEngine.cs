@@ -1,31 +1,49 @@
 // Owns: pushing an image (manifest or index and everything it references) from a blob store to a registry.
 using System.Collections.Concurrent;
 using Gantry.Oci;
+using Gantry.Registry.Client.Recompression;
 using Gantry.Registry.Client.Transfer;
 
 namespace Gantry.Registry.Client;
 
 /// <summary>The manifest pushed and its digest/size (docker prints "TAG: digest: sha256:… size: N").</summary>
-public sealed record PushResult(Digest Digest, long Size, string MediaType, int LayersPushed, int LayersSkipped, int LayersMounted);
+/// <param name="LayersRecompressed">Layers re-encoded for this push (<see cref="PushCompression"/>); recompressed blobs reused from the store are not counted.</param>
+public sealed record PushResult(Digest Digest, long Size, string MediaType, int LayersPushed, int LayersSkipped, int LayersMounted, int LayersRecompressed = 0);
 
 /// <summary>
 /// Pushes blobs first (HEAD, then cross-repository mount, then upload; at most <see cref="RegistryOptions.MaxConcurrentTransfers"/>
 /// at a time; one upload per digest at a time) and the manifest last, so a tag never points at missing content.
 /// For an index, each child manifest present in the store is pushed by digest before the index.
+/// With a <see cref="PushCompression"/>, layers stored in another compression are re-encoded first (diffIDs unchanged) and the
+/// manifest pushed is rewritten to match — a Docker v2 manifest becomes OCI when it must carry zstd, as podman does.
 /// </summary>
 public sealed class PushEngine
 {
     private readonly IBlobReader _store;
     private readonly RegistryOptions _options;
     private readonly BlobSourceIndex? _sources;
+    private readonly PushCompression? _compression;
+    private readonly LayerRecompressor? _recompressor;
     private readonly ConcurrentDictionary<(string Repo, Digest Digest), Lazy<Task<(UploadOutcome, string?)>>> _uploads = new();
 
-    public PushEngine(IBlobReader store, RegistryOptions? options = null, BlobSourceIndex? sources = null)
+    /// <param name="compression">Re-encode layers for the push (null: push the stored bytes as they are).</param>
+    /// <param name="recompressor">Where re-encoded layers go; null with <paramref name="compression"/> set needs a writable
+    /// <paramref name="store"/> and keeps no cache between pushes.</param>
+    public PushEngine(IBlobReader store, RegistryOptions? options = null, BlobSourceIndex? sources = null, PushCompression? compression = null,
+        LayerRecompressor? recompressor = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         _store = store;
         _options = options ?? new RegistryOptions();
         _sources = sources;
+        _compression = compression;
+        _recompressor = recompressor;
+        if (compression is not null && recompressor is null)
+        {
+            _recompressor = store is IBlobStore writable
+                ? new LayerRecompressor(writable, null)
+                : throw new ArgumentException("recompressing layers needs a writable blob store or a LayerRecompressor", nameof(recompressor));
+        }
     }
 
     /// <param name="root">The manifest or index to push (its bytes are read from the store).</param>
@@ -39,31 +57,116 @@ public sealed class PushEngine
         var mediaType = MediaTypes.IsManifestOrIndex(root.MediaType) ? root.MediaType : OciJson.DetectMediaType(bytes);
         var counts = new int[3];
         using var gate = new SemaphoreSlim(Math.Max(1, _options.MaxConcurrentTransfers));
+        var recompressedBefore = _recompressor?.Recompressed ?? 0;
+        var rootDigest = root.Digest;
         if (MediaTypes.IsIndex(mediaType))
         {
             var index = OciJson.ParseIndex(bytes, $"the image index {root.Digest}");
+            var children = new List<Descriptor>();
+            var changed = false;
             foreach (var child in index.Manifests)
             {
-                if (!await _store.ExistsAsync(child.Digest, cancellationToken).ConfigureAwait(false))
+                if (!await _store.ExistsAsync(child.Digest, cancellationToken).ConfigureAwait(false) || !MediaTypes.IsManifest(child.MediaType))
                 {
+                    children.Add(child);
                     continue;
                 }
 
-                if (MediaTypes.IsManifest(child.MediaType))
+                var childBytes = await ReadAllAsync(child, cancellationToken).ConfigureAwait(false);
+                var (convertedBytes, convertedType) = await ConvertAsync(client, repository, childBytes, child.MediaType, child.Digest, cancellationToken).ConfigureAwait(false);
+                var childDigest = Digest.Compute(convertedBytes);
+                await PushManifestBlobsAsync(client, repository, convertedBytes, childDigest, gate, counts, progress, cancellationToken).ConfigureAwait(false);
+                await client.PutManifestAsync(repository, childDigest.ToString(), convertedType, convertedBytes, cancellationToken).ConfigureAwait(false);
+                if (childDigest != child.Digest)
                 {
-                    var childBytes = await ReadAllAsync(child, cancellationToken).ConfigureAwait(false);
-                    await PushManifestBlobsAsync(client, repository, childBytes, child.Digest, gate, counts, progress, cancellationToken).ConfigureAwait(false);
-                    await client.PutManifestAsync(repository, child.Digest.ToString(), child.MediaType, childBytes, cancellationToken).ConfigureAwait(false);
+                    changed = true;
+                    children.Add(child with { Digest = childDigest, Size = convertedBytes.Length, MediaType = convertedType });
                 }
+                else
+                {
+                    children.Add(child);
+                }
+            }
+
+            if (changed)
+            {
+                var oci = mediaType == MediaTypes.OciIndex || children.Any(c => c.MediaType == MediaTypes.OciManifest);
+                mediaType = oci ? MediaTypes.OciIndex : mediaType;
+                bytes = OciJson.Serialize(index with { MediaType = mediaType, Manifests = children });
+                rootDigest = Digest.Compute(bytes);
             }
         }
         else
         {
-            await PushManifestBlobsAsync(client, repository, bytes, root.Digest, gate, counts, progress, cancellationToken).ConfigureAwait(false);
+            (bytes, mediaType) = await ConvertAsync(client, repository, bytes, mediaType, root.Digest, cancellationToken).ConfigureAwait(false);
+            rootDigest = Digest.Compute(bytes);
+            await PushManifestBlobsAsync(client, repository, bytes, rootDigest, gate, counts, progress, cancellationToken).ConfigureAwait(false);
         }
 
-        var digest = await client.PutManifestAsync(repository, tag ?? root.Digest.ToString(), mediaType, bytes, cancellationToken).ConfigureAwait(false);
-        return new PushResult(digest, bytes.Length, mediaType, counts[0], counts[1], counts[2]);
+        var digest = await client.PutManifestAsync(repository, tag ?? rootDigest.ToString(), mediaType, bytes, cancellationToken).ConfigureAwait(false);
+        var recompressed = (_recompressor?.Recompressed ?? 0) - recompressedBefore;
+        return new PushResult(digest, bytes.Length, mediaType, counts[0], counts[1], counts[2], recompressed);
+    }
+
+    /// <summary>
+    /// Rewrites a manifest for <see cref="_compression"/>: each layer in another compression is re-encoded (or, without
+    /// Force, kept when the registry already has it); the manifest turns OCI when a layer is zstd. Unchanged input comes back as is.
+    /// </summary>
+    private async Task<(byte[] Bytes, string MediaType)> ConvertAsync(RegistryClient client, string repository, byte[] bytes, string mediaType, Digest digest,
+        CancellationToken cancellationToken)
+    {
+        if (_compression is null || _recompressor is null)
+        {
+            return (bytes, mediaType);
+        }
+
+        var manifest = OciJson.ParseManifest(bytes, $"the manifest {digest}");
+        IReadOnlyList<Digest>? diffIds = null;
+        if (await _store.ExistsAsync(manifest.Config.Digest, cancellationToken).ConfigureAwait(false))
+        {
+            var config = OciJson.ParseConfig(await ReadAllAsync(manifest.Config, cancellationToken).ConfigureAwait(false), $"the image config {manifest.Config.Digest}");
+            diffIds = config.RootFs?.DiffIds;
+        }
+
+        var target = _compression.Format;
+        var results = new List<(Descriptor Layer, Oci.Compression Compression, bool Changed)>();
+        for (var i = 0; i < manifest.Layers.Count; i++)
+        {
+            var layer = manifest.Layers[i];
+            var current = MediaTypes.LayerCompression(layer.MediaType);
+            if (current == target || !MediaTypes.IsLayer(layer.MediaType)
+                || (MediaTypes.IsNondistributable(layer.MediaType) && !await _store.ExistsAsync(layer.Digest, cancellationToken).ConfigureAwait(false)))
+            {
+                results.Add((layer, current, false));
+                continue;
+            }
+
+            if (!_compression.Force && await client.HeadBlobAsync(repository, layer.Digest, cancellationToken, forPush: true).ConfigureAwait(false) is not null)
+            {
+                // podman without --force-compression: the registry already holds this layer as it is stored; reuse it.
+                results.Add((layer, current, false));
+                continue;
+            }
+
+            var diffId = diffIds is not null && diffIds.Count == manifest.Layers.Count ? diffIds[i] : (Digest?)null;
+            var (converted, _) = await _recompressor.RecompressAsync(layer, diffId, target, _compression.Level, layer.MediaType, cancellationToken).ConfigureAwait(false);
+            results.Add((converted, target, true));
+        }
+
+        var toOci = mediaType != MediaTypes.OciManifest && results.Any(r => r.Compression == Oci.Compression.Zstd);
+        if (!toOci && !results.Any(r => r.Changed))
+        {
+            return (bytes, mediaType);
+        }
+
+        var oci = mediaType == MediaTypes.OciManifest || toOci;
+        var layers = results.Select(r => r.Changed || toOci
+            ? r.Layer with { MediaType = PushCompression.LayerMediaType(r.Layer.MediaType, r.Compression, oci) }
+            : r.Layer).ToList();
+        var configDescriptor = toOci && manifest.Config.MediaType == MediaTypes.DockerConfig ? manifest.Config with { MediaType = MediaTypes.OciConfig } : manifest.Config;
+        var newType = oci ? MediaTypes.OciManifest : mediaType;
+        var rewritten = manifest with { MediaType = newType, Config = configDescriptor, Layers = layers };
+        return (OciJson.Serialize(rewritten), newType);
     }
 
     private async Task PushManifestBlobsAsync(RegistryClient client, string repository, byte[] manifestBytes, Digest manifestDigest, SemaphoreSlim gate,

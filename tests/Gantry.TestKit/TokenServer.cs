@@ -69,6 +69,18 @@ public sealed class TokenServer : IDisposable
     /// <summary>The scopes of every token request, in order.</summary>
     public ConcurrentQueue<string> RequestedScopes { get; } = new();
 
+    /// <summary>
+    /// How every successful token request authenticated, in order: "basic" (GET with Basic credentials), "anonymous" (GET
+    /// without), "password" (OAuth2 POST grant_type=password) or "refresh_token" (OAuth2 POST grant_type=refresh_token).
+    /// </summary>
+    public ConcurrentQueue<string> Grants { get; } = new();
+
+    /// <summary>The refresh tokens handed out so far (GET with offline_token=true, or any successful OAuth2 POST).</summary>
+    public IReadOnlyCollection<string> IssuedRefreshTokens => _refreshTokens.Keys.ToArray();
+
+    /// <summary>Forgets every refresh token: later refresh_token grants are refused as invalid_grant.</summary>
+    public void RevokeRefreshTokens() => _refreshTokens.Clear();
+
     private int _requests;
 
     private async Task ServeAsync()
@@ -104,6 +116,7 @@ public sealed class TokenServer : IDisposable
             string? user = null;
             string[] scopes;
             bool offline;
+            string grantUsed;
             if (req.HttpMethod == "POST")
             {
                 using var reader = new StreamReader(req.InputStream, Encoding.UTF8);
@@ -111,6 +124,7 @@ public sealed class TokenServer : IDisposable
                 scopes = form.GetValueOrDefault("scope", []).SelectMany(s => s.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToArray();
                 offline = true;
                 var grant = form.GetValueOrDefault("grant_type", []).FirstOrDefault();
+                grantUsed = grant ?? string.Empty;
                 if (grant == "refresh_token")
                 {
                     var rt = form.GetValueOrDefault("refresh_token", []).FirstOrDefault() ?? string.Empty;
@@ -144,6 +158,7 @@ public sealed class TokenServer : IDisposable
                 scopes = query.GetValueOrDefault("scope", []).ToArray();
                 offline = query.GetValueOrDefault("offline_token", []).FirstOrDefault() == "true";
                 var auth = req.Headers["Authorization"];
+                grantUsed = auth is null ? "anonymous" : "basic";
                 if (auth is not null)
                 {
                     if (!auth.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
@@ -167,6 +182,7 @@ public sealed class TokenServer : IDisposable
             }
 
             RequestedScopes.Enqueue(string.Join(' ', scopes));
+            Grants.Enqueue(grantUsed);
             var token = IssueToken(user, scopes);
             var refresh = string.Empty;
             if (user is not null && offline)

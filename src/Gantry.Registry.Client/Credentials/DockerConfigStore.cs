@@ -64,14 +64,19 @@ public sealed class DockerConfigStore : ICredentialProvider
             return helper.Program;
         }
 
+        // As docker's config file does: "auth" is base64("user:password") — with an identity token the password is blanked,
+        // so it holds base64("user:") — and "identitytoken" carries the refresh token.
         var entry = new JsonObject();
+        var user = credential.IdentityToken is not null && credential.Username == "<token>" ? string.Empty : credential.Username;
+        var password = credential.IdentityToken is not null ? string.Empty : credential.Password;
+        if (user.Length > 0 || password.Length > 0)
+        {
+            entry["auth"] = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}"));
+        }
+
         if (credential.IdentityToken is not null)
         {
             entry["identitytoken"] = credential.IdentityToken;
-        }
-        else
-        {
-            entry["auth"] = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{credential.Username}:{credential.Password}"));
         }
 
         auths[key] = entry;

@@ -15,6 +15,9 @@ namespace Gantry.Registry.Client.Transport;
 /// </summary>
 public sealed class AuthHandler : DelegatingHandler
 {
+    /// <summary>The OAuth2 client_id sent to token services (docker sends "docker").</summary>
+    public const string ClientId = "gantry";
+
     private readonly string _registry;
     private readonly ICredentialProvider _credentials;
     private readonly RegistryOptions _options;
@@ -116,7 +119,9 @@ public sealed class AuthHandler : DelegatingHandler
 
         if (_challenge is { IsBearer: true })
         {
-            await GetTokenAsync(string.Empty, forceNew: true, cancellationToken).ConfigureAwait(false);
+            // docker's login asks for an offline token (offline_token=true): a token service may answer with a refresh token,
+            // which login then stores as the identity token instead of the password.
+            await GetTokenAsync(string.Empty, forceNew: true, cancellationToken, offline: true).ConfigureAwait(false);
             return;
         }
 
@@ -163,7 +168,7 @@ public sealed class AuthHandler : DelegatingHandler
         return _credential;
     }
 
-    private async Task<string> GetTokenAsync(string scopes, bool forceNew, CancellationToken cancellationToken)
+    private async Task<string> GetTokenAsync(string scopes, bool forceNew, CancellationToken cancellationToken, bool offline = false)
     {
         await _tokenLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -185,7 +190,7 @@ public sealed class AuthHandler : DelegatingHandler
                 CheckRealm(realm);
             }
 
-            var answer = await FetchTokenAsync(realm, challenge.Service, scopes, credential, cancellationToken).ConfigureAwait(false);
+            var answer = await FetchTokenAsync(realm, challenge.Service, scopes, credential, offline, cancellationToken).ConfigureAwait(false);
             var token = answer.Token ?? answer.AccessToken;
             if (string.IsNullOrEmpty(token))
             {
@@ -225,7 +230,11 @@ public sealed class AuthHandler : DelegatingHandler
             HttpStatusCode.Unauthorized);
     }
 
-    private async Task<TokenResponse> FetchTokenAsync(Uri realm, string? service, string scopes, Credential? credential, CancellationToken cancellationToken)
+    /// <summary>
+    /// distribution's token handler: with an identity (refresh) token, the OAuth2 POST grant_type=refresh_token; otherwise the
+    /// GET with Basic credentials (and, for login, offline_token=true + client_id, so the service may hand out a refresh token).
+    /// </summary>
+    private async Task<TokenResponse> FetchTokenAsync(Uri realm, string? service, string scopes, Credential? credential, bool offline, CancellationToken cancellationToken)
     {
         var scopeList = scopes.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         var refresh = credential?.IdentityToken;
@@ -235,8 +244,7 @@ public sealed class AuthHandler : DelegatingHandler
             {
                 new("grant_type", "refresh_token"),
                 new("refresh_token", refresh),
-                new("client_id", "gantry"),
-                new("access_type", "offline"),
+                new("client_id", ClientId),
             };
             if (service is not null)
             {
@@ -271,6 +279,12 @@ public sealed class AuthHandler : DelegatingHandler
         if (credential is { IdentityToken: null })
         {
             Add("account", credential.Username);
+        }
+
+        if (offline && credential is not null)
+        {
+            Add("offline_token", "true");
+            Add("client_id", ClientId);
         }
 
         var existing = realm.Query.TrimStart('?');
