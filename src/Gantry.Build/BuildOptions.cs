@@ -45,6 +45,9 @@ public sealed record BuildOptions
     /// <summary>--secret id=…,src=… values: id → host file.</summary>
     public IReadOnlyDictionary<string, string> Secrets { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>--ssh values: id → agent socket or private key files; an empty list means the caller's $SSH_AUTH_SOCK.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Ssh { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+
     /// <summary>Layer compression: gzip (default) or zstd.</summary>
     public Compression Compression { get; init; } = Compression.Gzip;
 

@@ -118,15 +118,17 @@ internal sealed partial class StageBuilder
         // Sources: context files, heredocs, and (ADD) URLs and local archives.
         var contextSources = new List<string>();
         var urls = new List<string>();
+        var gits = new List<(GitSource Source, string Commit)>();
         foreach (var src in args.Sources)
         {
-            if (args.Keyword == "ADD" && (src.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || src.StartsWith("https://", StringComparison.OrdinalIgnoreCase)))
+            if (args.Keyword == "ADD" && GitFetcher.IsGitSource(src))
+            {
+                var git = GitFetcher.Parse(src, where);
+                gits.Add((git, await GitFetcher.ResolveAsync(git, where, cancellationToken).ConfigureAwait(false)));
+            }
+            else if (args.Keyword == "ADD" && (src.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || src.StartsWith("https://", StringComparison.OrdinalIgnoreCase)))
             {
                 urls.Add(src);
-            }
-            else if (src.StartsWith("git@", StringComparison.Ordinal) || src.EndsWith(".git", StringComparison.Ordinal) && src.Contains("://", StringComparison.Ordinal))
-            {
-                throw new GantryException($"{where}: ADD from a git repository is not supported by gantry build; clone it into the context and COPY it");
             }
             else
             {
@@ -137,7 +139,7 @@ internal sealed partial class StageBuilder
         var workDir = Path.Combine(_s.TempDir, "copy-" + Guid.NewGuid().ToString("N")[..12]);
         try
         {
-            var downloads = new List<(string Url, string Path, string Hash)>();
+            var downloads = new List<UrlDownload>();
             foreach (var url in urls)
             {
                 Directory.CreateDirectory(workDir);
@@ -148,7 +150,8 @@ internal sealed partial class StageBuilder
             IReadOnlyList<PlannedEntry> planned = contextSources.Count > 0 ? CopyPlanner.Plan(_s.Context, baseRequest, LayeredRootView.Empty, clamp) : [];
             var (checksum, _) = CopyChecksum.Compute(planned, _s.Hashes, cancellationToken);
             var extra = string.Join('\0', heredocEntries.Select(h => h.Name + ":" + Convert.ToHexStringLower(SHA256.HashData(h.Bytes))))
-                + "\0" + string.Join('\0', downloads.Select(d => d.Url + ":" + d.Hash));
+                + "\0" + string.Join('\0', downloads.Select(d => d.Url + ":" + d.Hash + ":" + d.LastModified?.ToUnixTimeSeconds()))
+                + "\0" + string.Join('\0', gits.Select(g => g.Source + "@" + g.Commit + (expanded is AddInstruction { KeepGitDir: true } ? ":keep-git-dir" : string.Empty)));
             var key = CacheKey.Compute(_key, [.. common, checksum, extra]);
             if (await LookupAsync(key, cancellationToken).ConfigureAwait(false) is { } hit)
             {
@@ -183,11 +186,25 @@ internal sealed partial class StageBuilder
                 all[target] = new PlannedEntry { Path = target, Kind = PlannedKind.File, Content = bytes, Mode = mode ?? 0b110_100_100, ModificationTime = mtime };
             }
 
-            foreach (var (url, path, _) in downloads)
+            foreach (var d in downloads)
             {
-                var name = UrlFetcher.FileName(url);
+                var name = UrlFetcher.FileName(d.Url);
                 var target = destIsDir ? CopyPlanner.JoinImage(dest, name).TrimStart('/') : dest.Trim('/');
-                all[target] = new PlannedEntry { Path = target, Kind = PlannedKind.File, SourcePath = path, Mode = mode ?? 0b110_000_000, ModificationTime = clamp ?? DateTimeOffset.UnixEpoch };
+                var fileTime = d.LastModified ?? DateTimeOffset.UnixEpoch;
+                all[target] = new PlannedEntry { Path = target, Kind = PlannedKind.File, SourcePath = d.Path, Mode = mode ?? 0b110_000_000, ModificationTime = clamp is { } c && c < fileTime ? c : fileTime };
+            }
+
+            foreach (var (git, commit) in gits)
+            {
+                // A repository is always copied as a directory: its files land under the destination (docker's ADD git semantics).
+                Directory.CreateDirectory(workDir);
+                var (tree, commitTime) = await GitFetcher.FetchAsync(git, commit, expanded is AddInstruction { KeepGitDir: true }, workDir, where, cancellationToken).ConfigureAwait(false);
+                using var source = BuildContext.FromDirectory(tree);
+                var gitTime = clamp is { } c && c < commitTime ? c : commitTime;
+                foreach (var e in CopyPlanner.Plan(source, request with { Sources = ["."], Destination = dest.TrimEnd('/') + "/", Excludes = [] }, view, gitTime))
+                {
+                    all[e.Path] = e;
+                }
             }
 
             foreach (var (archive, target) in archives)

@@ -176,7 +176,7 @@ internal sealed partial class StageBuilder
                 {
                     RootfsPath = merged,
                     Args = argv,
-                    Env = env,
+                    Env = SshEnvironment(env),
                     WorkingDir = workingDir,
                     User = _img.User,
                     Network = network switch
@@ -211,6 +211,7 @@ internal sealed partial class StageBuilder
             }
             finally
             {
+                await ReleaseRunMountsAsync().ConfigureAwait(false);
                 Mounts.Unmount(merged);
             }
 
@@ -320,6 +321,14 @@ internal sealed partial class StageBuilder
                     result.Add(Gantry.Runtime.MountSpec.Bind(rel.Length == 0 ? sourceRoot : Path.Combine(sourceRoot, rel), target, readOnly: true));
                     break;
                 }
+
+                case MountType.Ssh:
+                    if (await SshMountAsync(m, work, cancellationToken).ConfigureAwait(false) is { } ssh)
+                    {
+                        result.Add(ssh);
+                    }
+
+                    break;
 
                 default:
                     throw new GantryException($"RUN --mount=type={m.Type.ToString().ToLowerInvariant()} is not supported by gantry build yet");

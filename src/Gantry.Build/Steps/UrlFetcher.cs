@@ -8,10 +8,11 @@ public static class UrlFetcher
 {
     private static readonly HttpClient Client = new() { Timeout = TimeSpan.FromMinutes(10) };
 
-    /// <summary>Downloads <paramref name="url"/> into <paramref name="dir"/>; returns its path and sha256 (hex).</summary>
-    public static async Task<(string Url, string Path, string Hash)> FetchAsync(string url, string? checksum, string dir, string where, CancellationToken cancellationToken)
+    /// <summary>Downloads <paramref name="url"/> into <paramref name="dir"/>; returns its path, sha256 (hex) and Last-Modified time.</summary>
+    public static async Task<UrlDownload> FetchAsync(string url, string? checksum, string dir, string where, CancellationToken cancellationToken)
     {
         var path = System.IO.Path.Combine(dir, "download-" + Guid.NewGuid().ToString("N")[..12]);
+        DateTimeOffset? lastModified;
         try
         {
             using var response = await Client.GetAsync(new Uri(url), HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
@@ -19,6 +20,8 @@ public static class UrlFetcher
             {
                 throw new GantryException($"{where}: downloading {url} failed with HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
             }
+
+            lastModified = response.Content.Headers.LastModified;
 
             var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
             await using (body.ConfigureAwait(false))
@@ -55,7 +58,7 @@ public static class UrlFetcher
             }
         }
 
-        return (url, path, hash);
+        return new UrlDownload(url, path, hash, lastModified);
     }
 
     /// <summary>The file name docker gives a downloaded URL: the last path segment, else "index.html".</summary>
@@ -66,3 +69,6 @@ public static class UrlFetcher
         return string.IsNullOrEmpty(name) ? "index.html" : Uri.UnescapeDataString(name);
     }
 }
+
+/// <summary>One downloaded ADD URL: the temp file, its sha256 (hex) and the server's Last-Modified time (docker uses it as the file's mtime).</summary>
+public sealed record UrlDownload(string Url, string Path, string Hash, DateTimeOffset? LastModified);
