@@ -2,6 +2,8 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Gantry.Cli.Output;
+using Gantry.Content;
+using Gantry.Oci;
 
 namespace Gantry.Cli.Commands;
 
@@ -47,7 +49,7 @@ internal static class HistoryCommand
             var sizes = new List<long>();
             foreach (var entry in history)
             {
-                sizes.Add(!entry.EmptyLayer && layerIndex < img.Layers.Count ? img.Layers[layerIndex++].Size : 0);
+                sizes.Add(!entry.EmptyLayer && layerIndex < img.Layers.Count ? await LayerSizeAsync(store, img.Layers[layerIndex++], ct).ConfigureAwait(false) : 0);
             }
 
             for (var i = history.Count - 1; i >= 0; i--)
@@ -77,5 +79,18 @@ internal static class HistoryCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>A layer's uncompressed (tar) size, as docker shows it; its blob size when it is not stored or unreadable.</summary>
+    private static async Task<long> LayerSizeAsync(ImageStore store, Descriptor layer, CancellationToken ct)
+    {
+        try
+        {
+            return (await store.GetLayerInfoAsync(layer, ct).ConfigureAwait(false))?.UncompressedSize ?? layer.Size;
+        }
+        catch (GantryException)
+        {
+            return layer.Size;
+        }
     }
 }

@@ -34,7 +34,7 @@ internal static class ImageInspectCommand
                     continue;
                 }
 
-                nodes.Add(ToJson(image));
+                nodes.Add(ToJson(image, await store.GetImageSizeAsync(image, ct).ConfigureAwait(false)));
             }
 
             var fmt = parseResult.GetValue(format);
@@ -58,8 +58,8 @@ internal static class ImageInspectCommand
         return command;
     }
 
-    /// <summary>docker's image inspect object for an image.</summary>
-    public static JsonObject ToJson(Image image)
+    /// <summary>docker's image inspect object for an image; <paramref name="size"/> is its uncompressed size (<see cref="ImageStore.GetImageSizeAsync"/>).</summary>
+    public static JsonObject ToJson(Image image, long size)
     {
         ArgumentNullException.ThrowIfNull(image);
         var raw = JsonNode.Parse(image.ConfigBytes) as JsonObject ?? [];
@@ -84,7 +84,8 @@ internal static class ImageInspectCommand
         }
 
         result["Os"] = image.Config.Os;
-        result["Size"] = image.Size;
+        result["Size"] = size;
+        result["VirtualSize"] = size;
         result["RootFS"] = new JsonObject
         {
             ["Type"] = image.Config.RootFs.Type,

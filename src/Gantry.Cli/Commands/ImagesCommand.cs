@@ -54,7 +54,13 @@ internal static class ImagesCommand
             var images = await store.ListAsync(ct).ConfigureAwait(false);
             var filters = Filters.Parse(parseResult.GetValue(filter) ?? []);
             var repo = parseResult.GetValue(repository);
-            var rows = BuildRows(images, filters, repo, parseResult.GetValue(noTrunc));
+            var sizes = new Dictionary<Digest, long>();
+            foreach (var image in images)
+            {
+                sizes[image.Target.Digest] = await store.GetImageSizeAsync(image, ct).ConfigureAwait(false);
+            }
+
+            var rows = BuildRows(images, sizes, filters, repo, parseResult.GetValue(noTrunc));
             var fmt = parseResult.GetValue(format);
             if (parseResult.GetValue(quiet))
             {
@@ -73,7 +79,7 @@ internal static class ImagesCommand
         return command;
     }
 
-    private static List<JsonObject> BuildRows(IReadOnlyList<Image> images, Filters filters, string? repository, bool noTrunc)
+    private static List<JsonObject> BuildRows(IReadOnlyList<Image> images, Dictionary<Digest, long> sizes, Filters filters, string? repository, bool noTrunc)
     {
         ImageReference? repoRef = null;
         if (!string.IsNullOrEmpty(repository))
@@ -119,7 +125,7 @@ internal static class ImagesCommand
                     continue;
                 }
 
-                rows.Add(Row(image, repo, tag, digest, noTrunc));
+                rows.Add(Row(image, sizes[image.Target.Digest], repo, tag, digest, noTrunc));
             }
         }
 
@@ -147,7 +153,8 @@ internal static class ImagesCommand
         return wanted.Digest is null || image.Names.Any(n => n.Digest == wanted.Digest);
     }
 
-    public static JsonObject Row(Image image, string repo, string tag, string digest, bool noTrunc) => new()
+    /// <summary>One row of the table; <paramref name="size"/> is the uncompressed size (<see cref="ImageStore.GetImageSizeAsync"/>).</summary>
+    public static JsonObject Row(Image image, long size, string repo, string tag, string digest, bool noTrunc) => new()
     {
         ["Containers"] = "N/A",
         ["CreatedAt"] = HumanUnits.GoTime(image.Created),
@@ -156,10 +163,10 @@ internal static class ImagesCommand
         ["ID"] = noTrunc ? image.Id.ToString() : image.Id.Short,
         ["Repository"] = repo,
         ["SharedSize"] = "N/A",
-        ["Size"] = HumanUnits.Size(image.Size),
+        ["Size"] = HumanUnits.Size(size),
         ["Tag"] = tag,
         ["UniqueSize"] = "N/A",
-        ["VirtualSize"] = HumanUnits.Size(image.Size),
+        ["VirtualSize"] = HumanUnits.Size(size),
     };
 
     /// <summary>docker's image list filters.</summary>

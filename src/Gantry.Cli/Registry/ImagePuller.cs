@@ -45,6 +45,10 @@ public static class ImagePuller
                 names.Add(reference.WithoutTagOrDigest().WithDigest(pulled.Root.Digest));
             }
 
+            // Before naming: each new layer is decompressed once (gzip or zstd) to record its diff ID and uncompressed size,
+            // which `images`, `image inspect`, `history` and `system df` show; layers already recorded are not read again.
+            var unnamed = await store.LoadImageAsync(pulled.Root, [], cancellationToken).ConfigureAwait(false);
+            await store.GetLayerInfoAsync(unnamed, cancellationToken).ConfigureAwait(false);
             var image = await store.StoreManifestAsync(rootBytes, names, cancellationToken).ConfigureAwait(false);
             if (!quiet)
             {
