@@ -7,6 +7,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 packages=(crun runc busybox-static docker-registry skopeo umoci mmdebstrap apache2-utils iproute2 iptables jq ca-certificates)
 packages+=(openssh-client git buildah podman)  # gantry build: RUN --mount=type=ssh (ssh-agent), ADD from git, the buildah/podman cross-check tests
+packages+=(docker.io)  # docker load/save interop tests (a private dockerd, tests/Gantry.Cli.Tests/Images/DockerInteropTests.cs)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
