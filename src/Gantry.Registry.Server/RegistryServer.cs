@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using Gantry.Oci;
 using Gantry.Registry.Server.Auth;
 using Gantry.Registry.Server.Configuration;
+using Gantry.Registry.Server.Hosting;
 using Gantry.Registry.Server.Http;
 using Gantry.Registry.Server.Observability;
 using Gantry.Registry.Server.Proxy;
@@ -13,6 +14,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Gantry.Registry.Server;
@@ -30,6 +33,8 @@ public sealed class RegistryServer : IAsyncDisposable
     private readonly UpstreamRegistry? _upstream;
     private readonly RegistryMetrics _metrics;
     private readonly Task _gcLoop;
+    private readonly Lock _stopLock = new();
+    private Task? _stopped;
     private int _disposed;
 
     private RegistryServer(WebApplication app, CancellationTokenSource stopping, RegistryOptions options, RegistryStorage storage, AccessLog? log,
@@ -94,6 +99,8 @@ public sealed class RegistryServer : IAsyncDisposable
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<IHostLifetime, ExternalLifetime>();
+        builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.WebHost.UseKestrel(k =>
         {
             k.AddServerHeader = false;
@@ -215,17 +222,51 @@ public sealed class RegistryServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Completes when the server is asked to stop (Ctrl+C in the CLI calls <see cref="DisposeAsync"/>).</summary>
-    /// <remarks>Also completes when the host itself is told to stop (SIGTERM/SIGINT reach the host's lifetime too).</remarks>
+    /// <summary>Completes when <see cref="StopAsync"/> or <see cref="DisposeAsync"/> begins, or when <paramref name="cancellationToken"/> is cancelled.</summary>
+    /// <remarks>Never throws for cancellation: the caller decides what a stop request means.</remarks>
     public async Task WaitForShutdownAsync(CancellationToken cancellationToken)
     {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _app.Lifetime.ApplicationStopping, _stopping.Token);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
         try
         {
             await Task.Delay(Timeout.Infinite, linked.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException)
         {
+        }
+    }
+
+    /// <summary>
+    /// Graceful stop: closes the listening socket at once (new connections are refused), lets in-flight requests finish for
+    /// up to <paramref name="drain"/>, then aborts what is left, stops GC and flushes the access log. Idempotent.
+    /// </summary>
+    public Task StopAsync(TimeSpan drain)
+    {
+        lock (_stopLock)
+        {
+            return _stopped ??= StopCoreAsync(drain);
+        }
+    }
+
+    private async Task StopCoreAsync(TimeSpan drain)
+    {
+        await Task.Yield();
+        _log?.Info($"shutting down: refusing new connections, draining in-flight requests for up to {drain.TotalSeconds:0.#}s");
+        try
+        {
+            using var timeout = new CancellationTokenSource(drain);
+            await _app.StopAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _gcLoop.ConfigureAwait(false);
+        _log?.Info("stopped");
+        if (_log is not null)
+        {
+            await _log.DisposeAsync().ConfigureAwait(false);
         }
     }
 
@@ -236,23 +277,8 @@ public sealed class RegistryServer : IAsyncDisposable
             return;
         }
 
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await _app.StopAsync(timeout.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
-        await _gcLoop.ConfigureAwait(false);
+        await StopAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
-        if (_log is not null)
-        {
-            await _log.DisposeAsync().ConfigureAwait(false);
-        }
-
         _tokens.Dispose();
         _upstream?.Dispose();
         _stopping.Dispose();

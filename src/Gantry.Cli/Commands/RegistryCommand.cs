@@ -1,5 +1,6 @@
 // Owns: `gantry registry serve` and `gantry registry garbage-collect` (the built-in OCI distribution registry).
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Gantry.Oci;
 using Gantry.Registry.Server;
 using Gantry.Registry.Server.Configuration;
@@ -9,6 +10,9 @@ namespace Gantry.Cli.Commands;
 
 internal static class RegistryCommand
 {
+    /// <summary>How long in-flight requests may run after SIGTERM/SIGINT (inside System.CommandLine's 2 s termination window).</summary>
+    private static readonly TimeSpan ShutdownDrain = TimeSpan.FromSeconds(1.5);
+
     public static Command Create()
     {
         var command = new Command("registry", "Run Gantry's own OCI distribution registry");
@@ -73,17 +77,25 @@ internal static class RegistryCommand
                 options = options with { GcInterval = RegistryConfigFile.ParseDuration(gc) ?? throw new GantryException($"invalid --gc-interval '{gc}': use a duration such as 30m or 1h") };
             }
 
-            await using var server = await RegistryServer.StartAsync(options, Console.Error, ct).ConfigureAwait(false);
-            Console.WriteLine($"Listening on {server.BaseAddress.ToString().TrimEnd('/')} (registry root {options.Root})");
-            await Console.Out.FlushAsync(ct).ConfigureAwait(false);
-            try
+            // SIGTERM and SIGINT stop the registry gracefully and exit 0. System.CommandLine cancels `ct` on both and waits
+            // ProcessTerminationTimeout (2 s by default) for this action before forcing exit 143/130; our own handlers also
+            // cover a configuration without that handler. The drain must fit inside that window.
+            var stopRequested = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            void OnSignal(PosixSignalContext context)
             {
-                await server.WaitForShutdownAsync(ct).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
+                context.Cancel = true;
+                stopRequested.TrySetResult();
             }
 
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+            using var cancelled = ct.Register(() => stopRequested.TrySetResult());
+            await using var server = await RegistryServer.StartAsync(options, Console.Error, ct).ConfigureAwait(false);
+            Console.WriteLine($"Listening on {server.BaseAddress.ToString().TrimEnd('/')} (registry root {options.Root})");
+            await Console.Out.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            await Task.WhenAny(stopRequested.Task, server.WaitForShutdownAsync(CancellationToken.None)).ConfigureAwait(false);
+            await server.StopAsync(ShutdownDrain).ConfigureAwait(false);
+            await Console.Error.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             return 0;
         });
         return command;

@@ -37,9 +37,12 @@ public sealed partial class ServeProcess : IAsyncDisposable
     [GeneratedRegex(@"^Listening on (https?://\S+)")]
     private static partial Regex ListeningLine();
 
-    public static async Task<ServeProcess> StartAsync(IEnumerable<string> args, CancellationToken ct)
+    public static Task<ServeProcess> StartAsync(IEnumerable<string> args, CancellationToken ct) => StartAsync(GantryCli.Executable, args, ct);
+
+    /// <summary>Starts <paramref name="executable"/> (the apphost or a Native AOT gantry) as <c>registry serve ARGS</c>.</summary>
+    public static async Task<ServeProcess> StartAsync(string executable, IEnumerable<string> args, CancellationToken ct)
     {
-        var psi = new ProcessStartInfo(GantryCli.Executable) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add("registry");
         psi.ArgumentList.Add("serve");
         foreach (var a in args)
@@ -86,6 +89,29 @@ public sealed partial class ServeProcess : IAsyncDisposable
             process.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Sends a signal (TERM, INT, …) without waiting.</summary>
+    public void Signal(string signal) =>
+        Assert.Equal(0, ProcessRunner.Run("kill", ["-" + signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]).ExitCode);
+
+    /// <summary>Waits (up to 20 s, then kills) for the process to exit and returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+            throw new InvalidOperationException("gantry registry serve was still running 20 s after the signal");
+        }
+
+        await _process.WaitForExitAsync(); // drains the redirected output
+        return _process.ExitCode;
     }
 
     /// <summary>Stops with SIGTERM and returns the exit code.</summary>
