@@ -383,7 +383,7 @@ public sealed class RegistryClient : IDisposable
             }
         }
 
-        var chunked = false;
+        var chunked = blob.Size > Options.MonolithicUploadLimit;
         long offset = 0;
         var attempts = 0;
         while (true)
@@ -467,6 +467,11 @@ public sealed class RegistryClient : IDisposable
         }
     }
 
+    /// <summary>
+    /// Streams the blob from <paramref name="offset"/> in PATCH requests of at most <see cref="RegistryOptions.ChunkSize"/>
+    /// bytes (with Content-Range), then closes the upload with PUT ?digest=. A dropped connection surfaces as
+    /// <see cref="UploadInterruptedException"/> carrying the session's latest location, so the caller can ask for the offset.
+    /// </summary>
     private async Task PatchFromAsync(string repository, Uri location, Descriptor blob, long offset, Func<CancellationToken, ValueTask<Stream>> open,
         Action<long>? progress, CancellationToken cancellationToken)
     {
@@ -487,22 +492,19 @@ public sealed class RegistryClient : IDisposable
                 progress?.Invoke(offset);
             }
 
-            var buffer = new byte[(int)Math.Min(Options.ChunkSize, Math.Max(blob.Size - offset, 1))];
             while (offset < blob.Size)
             {
-                var length = await content.ReadAtLeastAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, blob.Size - offset)), (int)Math.Min(buffer.Length, blob.Size - offset), throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-                if (length == 0)
-                {
-                    throw new DigestMismatchException($"blob {blob.Digest} ended at byte {offset}, before its size {blob.Size}");
-                }
-
+                var length = Math.Min(Options.ChunkSize, blob.Size - offset);
                 using var request = new HttpRequestMessage(HttpMethod.Patch, location);
                 request.WithScopes(RequestScope.PushPull(repository));
-                request.Content = new StreamContent(new ProgressStream(new MemoryStream(buffer, 0, length, writable: false), progress));
+
+                // Expect: 100-continue, so a chunk the registry refuses up front (416: the offset moved) costs no body bytes.
+                request.Headers.ExpectContinue = true;
+                request.Content = new StreamContent(new ProgressStream(new SliceStream(content, length, blob.Digest, offset), progress, leaveOpen: true), 1024 * 1024);
                 request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
                 request.Content.Headers.ContentLength = length;
                 request.Content.Headers.TryAddWithoutValidation("Content-Range", $"{offset}-{offset + length - 1}");
-                using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+                using var response = await SendUploadAsync(request, location, cancellationToken).ConfigureAwait(false);
                 if (RetryHandler.IsTransient(response.StatusCode) || response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.RequestedRangeNotSatisfiable)
                 {
                     throw new UploadInterruptedException(location, $"{(int)response.StatusCode}");
@@ -520,8 +522,26 @@ public sealed class RegistryClient : IDisposable
             put.WithScopes(RequestScope.PushPull(repository));
             put.Content = new ByteArrayContent([]);
             put.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-            using var done = await _http.SendAsync(put, cancellationToken).ConfigureAwait(false);
+            using var done = await SendUploadAsync(put, location, cancellationToken).ConfigureAwait(false);
+            if (RetryHandler.IsTransient(done.StatusCode))
+            {
+                throw new UploadInterruptedException(location, $"{(int)done.StatusCode}");
+            }
+
             await EnsureSuccessAsync(done, $"blob {blob.Digest} upload to {Registry}/{repository}", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Sends an upload request; a dropped connection becomes an <see cref="UploadInterruptedException"/> at <paramref name="location"/>.</summary>
+    private async Task<HttpResponseMessage> SendUploadAsync(HttpRequestMessage request, Uri location, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (RetryHandler.IsTransient(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            throw new UploadInterruptedException(location, ex.Message, ex);
         }
     }
 
@@ -544,8 +564,9 @@ public sealed class RegistryClient : IDisposable
                 var dash = range.IndexOf('-', StringComparison.Ordinal);
                 if (dash > 0 && long.TryParse(range[(dash + 1)..], out var last))
                 {
+                    // "0-0" is what registries answer for an empty session too: continue from 0 (a wrong guess gets a 416).
                     var next = response.Headers.Location is { } l ? new Uri(location, l) : location;
-                    return (next, last + 1);
+                    return (next, last == 0 ? 0 : last + 1);
                 }
             }
         }

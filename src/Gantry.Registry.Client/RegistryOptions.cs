@@ -21,8 +21,14 @@ public sealed record RegistryOptions
     /// <summary>First backoff delay; doubled on each retry (Retry-After wins when the registry sends it).</summary>
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>Size of a PATCH chunk when a registry refuses a monolithic upload.</summary>
+    /// <summary>The most bytes one PATCH request carries (larger blobs go in several PATCHes, each resumable).</summary>
     public int ChunkSize { get; init; } = 64 * 1024 * 1024;
+
+    /// <summary>
+    /// Blobs up to this size go in one PUT (two requests); larger ones stream in PATCH requests and a closing PUT, as docker
+    /// does, so that after a dropped connection the upload continues from the offset the registry reports.
+    /// </summary>
+    public long MonolithicUploadLimit { get; init; } = 16 * 1024 * 1024;
 
     public string UserAgent { get; init; } = "gantry/0.1";
 
