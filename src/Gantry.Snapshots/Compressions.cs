@@ -39,7 +39,8 @@ internal static class Compressions
 
     public static Stream OpenWrite(Stream output, Compression compression, int? level) => compression switch
     {
-        Compression.Gzip => new GZipStream(output, new ZLibCompressionOptions { CompressionLevel = level ?? 6 }, leaveOpen: true),
+        // Gzip: independent members compressed on all cores (deterministic; see ParallelGzipStream).
+        Compression.Gzip => new ParallelGzipStream(output, level ?? 6),
         Compression.Zstd => new ZstdSharp.CompressionStream(output, level ?? 3, leaveOpen: true),
         _ => new NonClosingStream(output),
     };

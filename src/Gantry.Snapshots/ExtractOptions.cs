@@ -31,4 +31,10 @@ public sealed record ExtractOptions
 
     /// <summary>A name for error messages (e.g. the layer digest).</summary>
     public string? Description { get; init; }
+
+    /// <summary>
+    /// Threads that finish small files (data, owner, mode, xattrs, times) in parallel while entries are resolved and created
+    /// one by one on the extracting thread; null = one per core (2-8), 0 = everything on the extracting thread.
+    /// </summary>
+    public int? FileWorkers { get; init; }
 }

@@ -57,7 +57,7 @@ public static class LayerExtractor
             },
             () =>
             {
-                var applier = new TarApplier(root, options, what);
+                using var applier = new TarApplier(root, options, what);
                 var reader = new TarReader(pipe.Reader, what);
                 while (reader.Next() is { } header)
                 {

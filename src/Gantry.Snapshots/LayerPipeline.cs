@@ -11,38 +11,85 @@ internal static class LayerPipeline
     /// Runs <paramref name="produce"/> (which writes tar entries and returns how many real entries it wrote) on one thread
     /// and compresses its output into <paramref name="output"/> on another, hashing both sides in the same pass.
     /// </summary>
-    public static async Task<LayerResult> WriteAsync(Stream output, LayerWriteOptions options, Func<TarWriter, CancellationToken, int> produce, CancellationToken cancellationToken)
+    public static Task<LayerResult> WriteAsync(Stream output, LayerWriteOptions options, Func<TarWriter, CancellationToken, int> produce, CancellationToken cancellationToken) =>
+        WriteAsync(output, options, produce, unpackTo: null, cancellationToken);
+
+    /// <summary>
+    /// Like <see cref="WriteAsync(Stream, LayerWriteOptions, Func{TarWriter, CancellationToken, int}, CancellationToken)"/>; when
+    /// <paramref name="unpackTo"/> is set, the uncompressed tar is also applied there (overlay-lower form, the same safe
+    /// <see cref="TarApplier"/> as any unpack) on a third thread, so the layer's directory exists without ever decompressing the
+    /// blob. When that fails the layer is still written and <see cref="LayerResult.UnpackedDirectory"/> stays null.
+    /// </summary>
+    public static async Task<LayerResult> WriteAsync(Stream output, LayerWriteOptions options, Func<TarWriter, CancellationToken, int> produce, string? unpackTo, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(output);
         using var pipe = new BoundedPipe(cancellationToken);
+        using var unpackPipe = unpackTo is null ? null : new BoundedPipe(cancellationToken, chunkSize: 512 * 1024, capacity: 8);
+        var unpacking = unpackPipe is null ? null : Task.Factory.StartNew(() => Unpack(unpackPipe, unpackTo!), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         Digest diffId = default;
         long uncompressed = 0;
         var entries = 0;
-        var compressed = await pipe.RunAsync(
-            () =>
-            {
-                using var hashing = new HashingStream(pipe.Writer);
-                var tar = new TarWriter(hashing);
-                entries = produce(tar, pipe.Token);
-                tar.Finish();
-                diffId = hashing.GetDigest();
-                uncompressed = hashing.Count;
-            },
-            () =>
-            {
-                using var hashing = new HashingStream(output);
-                using (var compressor = Compressions.OpenWrite(hashing, options.Compression, options.CompressionLevel))
+        (Digest Digest, long Size) compressed;
+        try
+        {
+            compressed = await pipe.RunAsync(
+                () =>
                 {
-                    pipe.Reader.CopyTo(compressor, 256 * 1024);
-                }
+                    try
+                    {
+                        using var hashing = new HashingStream(unpackPipe is null ? pipe.Writer : new TeeStream(pipe.Writer, unpackPipe.Writer));
+                        var tar = new TarWriter(hashing);
+                        entries = produce(tar, pipe.Token);
+                        tar.Finish();
+                        diffId = hashing.GetDigest();
+                        uncompressed = hashing.Count;
+                        unpackPipe?.Complete();
+                    }
+                    catch (Exception ex)
+                    {
+                        unpackPipe?.Complete(ex);
+                        throw;
+                    }
+                },
+                () =>
+                {
+                    using var hashing = new HashingStream(output);
+                    using (var compressor = Compressions.OpenWrite(hashing, options.Compression, options.CompressionLevel))
+                    {
+                        pipe.Reader.CopyTo(compressor, 256 * 1024);
+                    }
 
-                hashing.Flush();
-                return (Digest: hashing.GetDigest(), Size: hashing.Count);
-            },
-            cancellationToken).ConfigureAwait(false);
+                    hashing.Flush();
+                    return (Digest: hashing.GetDigest(), Size: hashing.Count);
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            if (unpacking is not null)
+            {
+                await unpacking.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+            }
+
+            throw;
+        }
+
+        var unpacked = false;
+        if (unpacking is not null)
+        {
+            try
+            {
+                unpacked = await unpacking.ConfigureAwait(false);
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                unpacked = false;
+            }
+        }
 
         return new LayerResult
         {
+            UnpackedDirectory = unpacked ? unpackTo : null,
             DiffId = diffId,
             Digest = compressed.Digest,
             Size = compressed.Size,
@@ -51,6 +98,37 @@ internal static class LayerPipeline
             UncompressedSize = uncompressed,
             Entries = entries,
         };
+    }
+
+    private sealed class TeeStream(Stream first, Stream second) : Stream
+    {
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            first.Write(buffer);
+            second.Write(buffer);
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 
     /// <summary>Writes the layer to a temp file under <paramref name="tempDir"/>, then stores it through <paramref name="blobs"/>
@@ -81,6 +159,44 @@ internal static class LayerPipeline
         finally
         {
             File.Delete(temp);
+        }
+    }
+
+    /// <summary>Applies the tar coming through <paramref name="pipe"/> to <paramref name="dir"/>; on any failure drains the pipe (so the
+    /// writer never blocks) and returns false.</summary>
+    private static bool Unpack(BoundedPipe pipe, string dir)
+    {
+        try
+        {
+            Directory.CreateDirectory(dir);
+            var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir));
+            using var applier = new TarApplier(root, new ExtractOptions { Mode = ExtractMode.OverlayLower, Sync = false, Description = "new layer" }, "new layer");
+            var reader = new TarReader(pipe.Reader, "new layer");
+            while (reader.Next() is { } header)
+            {
+                applier.Apply(header, reader);
+            }
+
+            reader.Drain();
+            applier.Finish();
+            return true;
+        }
+        catch (Exception) when (!pipe.Token.IsCancellationRequested)
+        {
+            try
+            {
+                pipe.Reader.CopyTo(Stream.Null);
+            }
+            catch (Exception)
+            {
+                // the producer failed too; its own error is what the caller sees
+            }
+
+            return false;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
         }
     }
 

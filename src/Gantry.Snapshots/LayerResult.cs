@@ -27,6 +27,9 @@ public sealed record LayerResult
     /// <summary>Number of tar entries (whiteouts included).</summary>
     public int Entries { get; init; }
 
+    /// <summary>Where the layer was also unpacked while it was written (overlay-lower form), when that was asked for and worked.</summary>
+    public string? UnpackedDirectory { get; init; }
+
     /// <summary>The manifest descriptor of the compressed blob.</summary>
     public Descriptor ToDescriptor() => new() { MediaType = MediaType, Digest = Digest, Size = Size };
 }

@@ -51,11 +51,19 @@ public sealed class LayerWriter
     public LayerWriter AddWhiteout(string path) => Add(new LayerEntry { Path = path, Kind = LayerEntryKind.Whiteout });
 
     /// <summary>Writes the layer (compressed per <see cref="Options"/>) to <paramref name="output"/> and returns its digests.</summary>
-    public Task<LayerResult> WriteAsync(Stream output, CancellationToken cancellationToken = default)
+    public Task<LayerResult> WriteAsync(Stream output, CancellationToken cancellationToken = default) =>
+        WriteAsync(output, unpackTo: null, cancellationToken);
+
+    /// <summary>
+    /// Writes the layer to <paramref name="output"/> and, in the same pass (each source file read once), unpacks it into
+    /// <paramref name="unpackTo"/> in overlay-lower form, so the layer's directory exists without decompressing the blob
+    /// (<see cref="LayerResult.UnpackedDirectory"/> is set when that worked). Null skips the unpack.
+    /// </summary>
+    public Task<LayerResult> WriteAsync(Stream output, string? unpackTo, CancellationToken cancellationToken = default)
     {
         var ordered = _entries.Values.ToList();
         ordered.Sort((a, b) => PathOrder.Instance.Compare(TarName(a), TarName(b)));
-        return LayerPipeline.WriteAsync(output, Options, (tar, ct) => WriteEntries(tar, ordered, ct), cancellationToken);
+        return LayerPipeline.WriteAsync(output, Options, (tar, ct) => WriteEntries(tar, ordered, ct), unpackTo, cancellationToken);
     }
 
     /// <summary>Writes the layer into a blob store (via a temp file in <paramref name="tempDir"/>); an empty layer is not stored.</summary>

@@ -73,6 +73,63 @@ public sealed partial class SnapshotStore
         return AwaitAndForget(layer.DiffId, lazy.Value);
     }
 
+    /// <summary>Where the layer with this diffID is (or would be) unpacked: <c>layers/&lt;hex&gt;/fs</c>, an overlay lower dir.</summary>
+    public string LayerPath(Digest diffId) => LayerFs(diffId);
+
+    /// <summary>A new empty directory under <c>snapshots/tmp</c> (same filesystem as the layers) to build a layer dir in, for
+    /// <see cref="AdoptLayer"/>.</summary>
+    public string CreateStagingDirectory()
+    {
+        var dir = Path.Combine(_tmp, "stage-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    /// <summary>
+    /// Takes <paramref name="dir"/> (moved, never copied) as the unpacked form of the layer <paramref name="diffId"/>, e.g. the
+    /// upper dir of a finished RUN or a COPY layer unpacked while it was written, so no later step or <c>run</c> unpacks that
+    /// layer again. The caller vouches that the directory holds exactly that layer in overlay-lower form.
+    /// <paramref name="stripOverlayXattrs"/> drops overlayfs' own bookkeeping (trusted.overlay.origin/impure, kept: opaque)
+    /// from a former upper dir. When the layer is already present, or the move is impossible (another filesystem),
+    /// <paramref name="dir"/> is removed instead. Returns the layer's directory when it is present afterwards, else null.
+    /// </summary>
+    public string? AdoptLayer(Digest diffId, string dir, bool stripOverlayXattrs)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(dir);
+        if (HasLayer(diffId))
+        {
+            FileSystem.RemoveAll(dir);
+            return LayerFs(diffId);
+        }
+
+        if (stripOverlayXattrs)
+        {
+            StripOverlayXattrs(dir);
+        }
+
+        var staging = Path.Combine(_tmp, "adopt-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(staging);
+        try
+        {
+            if (Libc.Rename(dir, Path.Combine(staging, "fs")) != 0)
+            {
+                FileSystem.RemoveAll(dir);
+                return HasLayer(diffId) ? LayerFs(diffId) : null;
+            }
+
+            File.WriteAllText(Path.Combine(staging, "diffid"), diffId + "\n");
+            Publish(staging, LayerDir(diffId));
+            return LayerFs(diffId);
+        }
+        finally
+        {
+            if (Directory.Exists(staging))
+            {
+                FileSystem.RemoveAll(staging);
+            }
+        }
+    }
+
     /// <summary>True when the layer with this diffID is unpacked in the store.</summary>
     public bool HasLayer(Digest diffId) => Directory.Exists(LayerFs(diffId));
 

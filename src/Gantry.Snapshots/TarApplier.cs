@@ -6,8 +6,11 @@ using Gantry.Snapshots.Tar;
 
 namespace Gantry.Snapshots;
 
-internal sealed unsafe class TarApplier
+internal sealed unsafe class TarApplier : IDisposable
 {
+    /// <summary>Files up to this size are buffered and finished (data, owner, mode, xattrs, times, close) by worker threads.</summary>
+    internal const int ParallelFileLimit = 256 * 1024;
+
     private const string WhiteoutPrefix = ".wh.";
     private const string OpaqueMarker = ".wh..wh..opq";
     private static readonly byte[] OpaqueValue = "y"u8.ToArray();
@@ -30,6 +33,10 @@ internal sealed unsafe class TarApplier
 
     private readonly List<(string Path, int Mode, long Sec, int Nsec)> _dirs = [];
 
+    // Parallel path: the security decisions (path resolution, O_EXCL|O_NOFOLLOW create) stay on this thread; workers only
+    // write into file descriptors already opened here.
+    private readonly FileWorkers? _workers;
+
     public TarApplier(string root, ExtractOptions options, string what)
     {
         _root = root;
@@ -38,7 +45,18 @@ internal sealed unsafe class TarApplier
         _chown = options.PreserveOwnership && Libc.IsRoot;
         _devices = options.CreateDevices && Libc.IsRoot;
         _flatten = options.Mode == ExtractMode.Flatten;
+        var workers = options.FileWorkers ?? DefaultFileWorkers;
+        _workers = workers > 0 ? new FileWorkers(this, workers) : null;
     }
+
+    /// <summary>Stops the workers (waiting for the files they hold, closing every descriptor); idempotent.</summary>
+    public void Dispose() => _workers?.Complete(rethrow: false);
+
+    /// <summary>One worker per core (2-8), or $GANTRY_UNPACK_WORKERS (0 = none) for tuning and measuring.</summary>
+    internal static int DefaultFileWorkers { get; } =
+        int.TryParse(Environment.GetEnvironmentVariable("GANTRY_UNPACK_WORKERS"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)
+            ? Math.Min(n, 64)
+            : Math.Clamp(Environment.ProcessorCount, 2, 8);
 
     public int Entries { get; private set; }
 
@@ -160,6 +178,7 @@ internal sealed unsafe class TarApplier
     /// <summary>Directory modes and times go last (creating children changes a directory's mtime), then one syncfs.</summary>
     public void Finish()
     {
+        _workers?.Complete(rethrow: true);
         var times = stackalloc Libc.Timespec[2];
         for (var i = _dirs.Count - 1; i >= 0; i--)
         {
@@ -308,6 +327,25 @@ internal sealed unsafe class TarApplier
         }
 
         _created.Add(rel);
+        if (_workers is not null && header.Size <= ParallelFileLimit)
+        {
+            byte[] buffer;
+            int length;
+            try
+            {
+                (buffer, length) = ReadAll(reader, header.Size);
+            }
+            catch
+            {
+                Libc.Close(fd);
+                throw;
+            }
+
+            FileBytes += length;
+            _workers.Enqueue(new FileJob(fd, buffer, length, header.Name, header.Uid, header.Gid, header.Mode, header.MtimeSeconds, header.MtimeNanoseconds, header.Xattrs));
+            return;
+        }
+
         try
         {
             while (true)
@@ -341,35 +379,7 @@ internal sealed unsafe class TarApplier
                 }
             }
 
-            if (_chown)
-            {
-                Check(Libc.Fchown(fd, header.Uid, header.Gid), "chown", header.Name);
-            }
-
-            Check(Libc.Fchmod(fd, (uint)header.Mode), "chmod", header.Name);
-            if (header.Xattrs is not null && _options.PreserveXattrs)
-            {
-                foreach (var (key, value) in header.Xattrs)
-                {
-                    if (key.StartsWith("trusted.overlay.", StringComparison.Ordinal))
-                    {
-                        continue;
-                    }
-
-                    fixed (byte* v = value)
-                    {
-                        if (Libc.Fsetxattr(fd, key, v, value.Length, 0) != 0)
-                        {
-                            XattrFailed(header.Name, key, Libc.LastError);
-                        }
-                    }
-                }
-            }
-
-            var times = stackalloc Libc.Timespec[2];
-            times[0] = new Libc.Timespec { Sec = header.MtimeSeconds, Nsec = header.MtimeNanoseconds };
-            times[1] = times[0];
-            Libc.Futimens(fd, times);
+            FinishFile(fd, header.Name, header.Uid, header.Gid, header.Mode, header.MtimeSeconds, header.MtimeNanoseconds, header.Xattrs);
         }
         finally
         {
@@ -601,6 +611,182 @@ internal sealed unsafe class TarApplier
         }
 
         throw new GantryException($"{_what}: cannot set xattr {key} on '{entryName}': {Libc.ErrorText(errno)}.");
+    }
+
+    private static (byte[] Buffer, int Length) ReadAll(TarReader reader, long size)
+    {
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Max(size, 1));
+        var length = 0;
+        try
+        {
+            while (true)
+            {
+                var data = reader.ReadData();
+                if (data.IsEmpty)
+                {
+                    return (buffer, length);
+                }
+
+                if (length + data.Length > buffer.Length)
+                {
+                    var bigger = System.Buffers.ArrayPool<byte>.Shared.Rent(length + data.Length);
+                    buffer.AsSpan(0, length).CopyTo(bigger);
+                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
+                }
+
+                data.CopyTo(buffer.AsSpan(length));
+                length += data.Length;
+            }
+        }
+        catch
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+    }
+
+    /// <summary>Writes a buffered file's data and metadata into its (already created) descriptor; thread-safe.</summary>
+    private void CompleteFile(in FileJob job)
+    {
+        fixed (byte* p = job.Buffer)
+        {
+            var offset = 0;
+            while (offset < job.Length)
+            {
+                var n = Libc.Write(job.Fd, p + offset, job.Length - offset);
+                if (n < 0)
+                {
+                    var errno = Libc.LastError;
+                    if (errno == Libc.EINTR)
+                    {
+                        continue;
+                    }
+
+                    throw Fail(job.Name, "write", errno);
+                }
+
+                offset += (int)n;
+            }
+        }
+
+        FinishFile(job.Fd, job.Name, job.Uid, job.Gid, job.Mode, job.Sec, job.Nsec, job.Xattrs);
+    }
+
+    /// <summary>Owner, mode, xattrs and times of a file being written (by descriptor, never by path); thread-safe.</summary>
+    private void FinishFile(int fd, string name, int uid, int gid, int mode, long sec, int nsec, SortedDictionary<string, byte[]>? xattrs)
+    {
+        if (_chown)
+        {
+            Check(Libc.Fchown(fd, uid, gid), "chown", name);
+        }
+
+        Check(Libc.Fchmod(fd, (uint)mode), "chmod", name);
+        if (xattrs is not null && _options.PreserveXattrs)
+        {
+            foreach (var (key, value) in xattrs)
+            {
+                if (key.StartsWith("trusted.overlay.", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                fixed (byte* v = value)
+                {
+                    if (Libc.Fsetxattr(fd, key, v, value.Length, 0) != 0)
+                    {
+                        XattrFailed(name, key, Libc.LastError);
+                    }
+                }
+            }
+        }
+
+        var times = stackalloc Libc.Timespec[2];
+        times[0] = new Libc.Timespec { Sec = sec, Nsec = nsec };
+        times[1] = times[0];
+        Libc.Futimens(fd, times);
+    }
+
+    private readonly record struct FileJob(int Fd, byte[] Buffer, int Length, string Name, int Uid, int Gid, int Mode, long Sec, int Nsec, SortedDictionary<string, byte[]>? Xattrs);
+
+    /// <summary>A few threads finishing small files; the first error is rethrown by <see cref="Complete"/> (or the next enqueue).</summary>
+    private sealed class FileWorkers
+    {
+        private readonly System.Collections.Concurrent.BlockingCollection<FileJob> _jobs = new(1024);
+        private readonly Thread[] _threads;
+        private readonly TarApplier _owner;
+        private Exception? _error;
+        private bool _completed;
+
+        public FileWorkers(TarApplier owner, int count)
+        {
+            _owner = owner;
+            _threads = new Thread[count];
+            for (var i = 0; i < count; i++)
+            {
+                _threads[i] = new Thread(Run) { IsBackground = true, Name = "gantry-unpack" };
+                _threads[i].Start();
+            }
+        }
+
+        public void Enqueue(FileJob job)
+        {
+            if (Volatile.Read(ref _error) is { } error)
+            {
+                Finish(job);
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+            }
+
+            _jobs.Add(job);
+        }
+
+        public void Complete(bool rethrow)
+        {
+            if (!_completed)
+            {
+                _completed = true;
+                _jobs.CompleteAdding();
+                foreach (var t in _threads)
+                {
+                    t.Join();
+                }
+
+                _jobs.Dispose();
+            }
+
+            if (rethrow && _error is { } error)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+            }
+        }
+
+        private void Run()
+        {
+            foreach (var job in _jobs.GetConsumingEnumerable())
+            {
+                try
+                {
+                    if (Volatile.Read(ref _error) is null)
+                    {
+                        _owner.CompleteFile(job);
+                    }
+                }
+                catch (Exception ex)
+                {
+                    Interlocked.CompareExchange(ref _error, ex, null);
+                }
+                finally
+                {
+                    Finish(job);
+                }
+            }
+        }
+
+        private static void Finish(in FileJob job)
+        {
+            Libc.Close(job.Fd);
+            System.Buffers.ArrayPool<byte>.Shared.Return(job.Buffer);
+        }
     }
 
     private static void SetTimes(string full, TarHeader header, bool symlink)
