@@ -17,6 +17,7 @@ public static class GantryApp
         root.Subcommands.Add(BuildCommand.Create());
         root.Subcommands.Add(BuilderCommand.Create());
         root.Subcommands.Add(ContainerCommand.Create());
+        root.Subcommands.Add(CpCommand.Create());
         root.Subcommands.Add(ContainerInternalCommand.Create());
         root.Subcommands.Add(CreateCommand.Create());
         root.Subcommands.Add(DockerfileCommand.Create());
@@ -44,9 +45,11 @@ public static class GantryApp
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(SaveCommand.Create());
         root.Subcommands.Add(StartCommand.Create());
+        root.Subcommands.Add(StatsCommand.Create());
         root.Subcommands.Add(StopCommand.Create());
         SystemCommand.Register(root);
         root.Subcommands.Add(TagCommand.Create());
+        root.Subcommands.Add(TopCommand.Create());
         root.Subcommands.Add(VersionCommand.Create());
         root.Subcommands.Add(VolumeCommand.Create());
         root.Subcommands.Add(WaitCommand.Create());

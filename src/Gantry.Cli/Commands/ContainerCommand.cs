@@ -27,6 +27,9 @@ internal static class ContainerCommand
         command.Subcommands.Add(InspectCommand.Create("inspect", containersOnly: true));
         command.Subcommands.Add(RenameCommand.Create());
         command.Subcommands.Add(PortCommand.Create());
+        command.Subcommands.Add(TopCommand.Create());
+        command.Subcommands.Add(CpCommand.Create());
+        command.Subcommands.Add(StatsCommand.Create());
         command.Subcommands.Add(Prune());
         return command;
     }
