@@ -2,6 +2,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Gantry.Oci;
+using Gantry.Runtime.Monitor;
 using Gantry.Runtime.Network;
 using Gantry.Runtime.Spec;
 
@@ -19,6 +20,7 @@ public sealed class ContainerSession : IAsyncDisposable
     private BridgeAttachment? bridge;
     private PortForwarder? ports;
     private Process? process;
+    private int consolePid;
 
     private ContainerSession(OciRuntime runtime, string id, string bundleDir, RunSpec spec, bool ephemeralBundle)
     {
@@ -80,7 +82,7 @@ public sealed class ContainerSession : IAsyncDisposable
         var args = spec.Args.ToList();
         if (spec.Init)
         {
-            initPath = FindInit() ?? throw new GantryException("--init needs tini-static or catatonit on the host (apt-get install tini); run without --init") { ExitCode = 125 };
+            initPath = FindInit() ?? throw new GantryException("--init needs a static init on the host and none was found (tini-static, catatonit, docker-init): apt-get install tini, set GANTRY_INIT_PATH, or run without --init") { ExitCode = 125 };
         }
 
         CommandResolver.Check(spec.RootfsPath, args, env, spec.WorkingDir);
@@ -141,9 +143,21 @@ public sealed class ContainerSession : IAsyncDisposable
         }
     }
 
-    private static string? FindInit()
+    /// <summary>
+    /// The host's static init for --init, bind-mounted read-only at /sbin/docker-init: $GANTRY_INIT_PATH when set, else
+    /// tini-static (Debian's tini package), catatonit or docker-init from PATH. Null when there is none.
+    /// </summary>
+    public static string? FindInit()
     {
-        foreach (var c in new[] { "tini-static", "catatonit", "tini", "docker-init" })
+        var configured = Environment.GetEnvironmentVariable("GANTRY_INIT_PATH");
+        if (!string.IsNullOrEmpty(configured))
+        {
+            return File.Exists(configured)
+                ? Path.GetFullPath(configured)
+                : throw new GantryException($"--init: GANTRY_INIT_PATH names '{configured}', which does not exist: point it at a static tini or catatonit, or unset it") { ExitCode = 125 };
+        }
+
+        foreach (var c in new[] { "tini-static", "catatonit", "docker-init" })
         {
             var p = OciRuntime.Which(c);
             if (p is not null)
@@ -241,6 +255,79 @@ public sealed class ContainerSession : IAsyncDisposable
         return process.ExitCode;
     }
 
+    /// <summary>
+    /// Starts the container with a pseudo-terminal that this process owns (detached `-t`, as conmon does): `runtime create
+    /// --console-socket` sends the pty master over a unix socket, <paramref name="onConsole"/> receives that fd (the caller reads,
+    /// writes and closes it), then `runtime start` runs the process. This process becomes a child subreaper so that it can wait
+    /// for the container process, which `create` leaves behind as an orphan. Returns the exit code (128+N when killed by signal N).
+    /// </summary>
+    public async Task<int> RunWithConsoleAsync(Action<int> onConsole, Action<int>? onStarted, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(onConsole);
+        MonitorNative.BecomeSubreaper();
+        var socketPath = Path.Combine(Path.GetTempPath(), $"gantry-console-{Id[..Math.Min(12, Id.Length)]}-{Environment.ProcessId}.sock");
+        var pidFile = Path.Combine(BundleDir, "container.pid");
+        File.Delete(pidFile);
+        var listener = AttachProtocol.Listen(socketPath);
+        try
+        {
+            var accept = listener.AcceptAsync(cancellationToken).AsTask();
+            var psi = runtime.CreateStartInfo(BundleDir, Id, socketPath, pidFile);
+            psi.RedirectStandardInput = true;
+            psi.RedirectStandardOutput = true;
+            psi.RedirectStandardError = true;
+            using (var create = Process.Start(psi) ?? throw new GantryException($"cannot start {runtime.ExecutablePath}"))
+            {
+                create.StandardInput.Close();
+                var stderr = create.StandardError.ReadToEndAsync(CancellationToken.None);
+                var stdout = create.StandardOutput.ReadToEndAsync(CancellationToken.None);
+                await create.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+                if (create.ExitCode != 0)
+                {
+                    await Task.WhenAny(Task.WhenAll(stderr, stdout), Task.Delay(2000, CancellationToken.None)).ConfigureAwait(false);
+                    var text = ((stderr.IsCompletedSuccessfully ? stderr.Result : "") + (stdout.IsCompletedSuccessfully ? stdout.Result : "")).Trim();
+                    throw new GantryException($"{runtime.Name} could not create the container: {text}") { ExitCode = 125 };
+                }
+            }
+
+            using (var connection = await accept.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false))
+            {
+                onConsole(MonitorNative.ReceiveFd(connection.Handle));
+            }
+
+            consolePid = int.Parse((await File.ReadAllTextAsync(pidFile, cancellationToken).ConfigureAwait(false)).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        finally
+        {
+            listener.Dispose();
+            File.Delete(socketPath);
+        }
+
+        if (bridge is not null)
+        {
+            ports?.Start(bridge.IpAddress);
+        }
+
+        var pid = consolePid;
+        var waiter = Task.Factory.StartNew(() => MonitorNative.WaitForExit(pid), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var startError = await runtime.StartAsync(Id, CancellationToken.None).ConfigureAwait(false);
+        if (startError is not null)
+        {
+            throw new GantryException($"{runtime.Name} could not start the container: {startError}") { ExitCode = 125 };
+        }
+
+        onStarted?.Invoke(pid);
+        int exitCode;
+        using (cancellationToken.Register(() => _ = runtime.KillAsync(Id, 9, CancellationToken.None)))
+        {
+            exitCode = await waiter.ConfigureAwait(false);
+        }
+
+        consolePid = 0;
+        cancellationToken.ThrowIfCancellationRequested();
+        return exitCode;
+    }
+
     /// <summary>Sends a signal to the container's init process.</summary>
     public Task<bool> SignalAsync(int signal, CancellationToken cancellationToken) => runtime.KillAsync(Id, signal, cancellationToken);
 
@@ -255,6 +342,14 @@ public sealed class ContainerSession : IAsyncDisposable
             }
 
             process.Dispose();
+        }
+
+        if (consolePid > 0)
+        {
+            await runtime.KillAsync(Id, 9, CancellationToken.None).ConfigureAwait(false);
+            var pid = consolePid;
+            await Task.Run(() => MonitorNative.WaitForExit(pid), CancellationToken.None).ConfigureAwait(false);
+            consolePid = 0;
         }
 
         await runtime.DeleteAsync(Id, CancellationToken.None).ConfigureAwait(false);

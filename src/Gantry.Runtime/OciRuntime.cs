@@ -108,6 +108,31 @@ public sealed class OciRuntime
         return psi;
     }
 
+    /// <summary>
+    /// A start info for `RUNTIME --root R create --bundle B --console-socket S --pid-file P ID`: the runtime sends the pty master
+    /// over S and exits, leaving the container waiting for <see cref="StartAsync"/>.
+    /// </summary>
+    public ProcessStartInfo CreateStartInfo(string bundle, string id, string consoleSocket, string pidFile)
+    {
+        var psi = Base();
+        psi.ArgumentList.Add("create");
+        psi.ArgumentList.Add("--bundle");
+        psi.ArgumentList.Add(bundle);
+        psi.ArgumentList.Add("--console-socket");
+        psi.ArgumentList.Add(consoleSocket);
+        psi.ArgumentList.Add("--pid-file");
+        psi.ArgumentList.Add(pidFile);
+        psi.ArgumentList.Add(id);
+        return psi;
+    }
+
+    /// <summary>`RUNTIME start ID`: runs the process of a created container; the runtime's error text when it fails.</summary>
+    public async Task<string?> StartAsync(string id, CancellationToken cancellationToken)
+    {
+        var r = await RunToolAsync(cancellationToken, "start", id).ConfigureAwait(false);
+        return r.ExitCode == 0 ? null : (r.StdErr + r.StdOut).Trim();
+    }
+
     /// <summary>A start info for `RUNTIME exec --process FILE ID` (foreground).</summary>
     public ProcessStartInfo ExecStartInfo(string id, string processJsonPath)
     {

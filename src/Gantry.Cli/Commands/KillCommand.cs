@@ -30,6 +30,12 @@ internal static class KillCommand
                         throw new Gantry.Oci.GantryException($"cannot kill container: {name}: container {record.Id} is not running");
                     }
 
+                    if (sig is 9 or 15 or 2 || sig == Signals.Parse(record.StopSignal))
+                    {
+                        // docker's rule: a kill by the user ends the restart policy (HasBeenManuallyStopped).
+                        store.Update(record.Id, r => r.State.ManuallyStopped = true);
+                    }
+
                     await ContainerCli.Runtime(record.Runtime).KillAsync(record.Id, sig, ct).ConfigureAwait(false);
                     if (sig == 9)
                     {

@@ -16,10 +16,16 @@ internal static class RunCommand
         var options = new RunOptions();
         options.AddTo(command);
         var detach = new Option<bool>("--detach", "-d") { Description = "Run container in background and print container ID" };
+        var detachKeys = new Option<string?>("--detach-keys") { Description = "Override the key sequence for detaching a container (default ctrl-p,ctrl-q)" };
+        var sigProxy = new Option<bool>("--sig-proxy") { Description = "Proxy received signals to the process (non-TTY)", DefaultValueFactory = _ => true };
         command.Options.Add(detach);
+        command.Options.Add(detachKeys);
+        command.Options.Add(sigProxy);
         command.SetAction(async (pr, ct) =>
         {
-            var record = await options.CreateContainerAsync(pr, ct).ConfigureAwait(false);
+            var keys = pr.GetValue(detachKeys);
+            _ = AttachClient.ParseDetachKeys(keys);
+            var record = await options.CreateContainerAsync(pr, ct, pr.GetValue(detach)).ConfigureAwait(false);
             var store = ContainerCli.Store(pr);
             if (pr.GetValue(detach))
             {
@@ -35,6 +41,24 @@ internal static class RunCommand
 
                 Console.Out.WriteLine(record.Id);
                 return 0;
+            }
+
+            if (record.RestartPolicy != "no" || (record.Spec.Terminal && !TerminalMode.IsTerminal(0)))
+            {
+                // Through the detached monitor: it applies the restart policy after this attach ends, and owns the pty when our stdin is no terminal.
+                try
+                {
+                    return await ContainerCli.StartAndAttachAsync(store, record, pr.GetValue(options.Interactive), pr.GetValue(sigProxy), keys, ct).ConfigureAwait(false);
+                }
+                catch
+                {
+                    if (store.TryGet(record.Id) is { } r && r.State.StartedAt == default)
+                    {
+                        await RemoveQuietlyAsync(store, r).ConfigureAwait(false);
+                    }
+
+                    throw;
+                }
             }
 
             return await RunAttachedAsync(store, record, pr.GetValue(options.Interactive), removeOnStartFailure: true).ConfigureAwait(false);

@@ -1,6 +1,7 @@
 // Owns: `gantry start [-a] [-i] CONTAINER...`.
 using System.CommandLine;
 using Gantry.Cli.Containers;
+using Gantry.Runtime.Monitor;
 using Gantry.Runtime.State;
 
 namespace Gantry.Cli.Commands;
@@ -12,9 +13,11 @@ internal static class StartCommand
         var command = new Command("start", "Start one or more stopped containers");
         var attach = new Option<bool>("--attach", "-a") { Description = "Attach STDOUT/STDERR and forward signals" };
         var interactive = new Option<bool>("--interactive", "-i") { Description = "Attach container's STDIN" };
+        var detachKeys = new Option<string?>("--detach-keys") { Description = "Override the key sequence for detaching a container (default ctrl-p,ctrl-q)" };
         var containers = new Argument<string[]>("container") { Arity = ArgumentArity.OneOrMore };
         command.Options.Add(attach);
         command.Options.Add(interactive);
+        command.Options.Add(detachKeys);
         command.Arguments.Add(containers);
         command.SetAction(async (pr, ct) =>
         {
@@ -25,19 +28,22 @@ internal static class StartCommand
                 try
                 {
                     var record = store.Get(name);
+                    var attaching = pr.GetValue(attach) || pr.GetValue(interactive);
                     if (ContainerStore.IsRunning(record))
                     {
-                        if (!pr.GetValue(attach))
+                        if (attaching)
                         {
-                            Console.Out.WriteLine(name);
+                            return await ContainerCli.AttachAsync(store, record, pr.GetValue(interactive), sigProxy: true, AttachClient.ParseDetachKeys(pr.GetValue(detachKeys)), ct).ConfigureAwait(false);
                         }
 
+                        Console.Out.WriteLine(name);
                         continue;
                     }
 
-                    if (pr.GetValue(attach) || pr.GetValue(interactive))
+                    if (attaching)
                     {
-                        return await RunCommand.RunAttachedAsync(store, record, pr.GetValue(interactive), removeOnStartFailure: false).ConfigureAwait(false);
+                        // The same path as `gantry attach`: a detached monitor that waits for us, so no output is missed.
+                        return await ContainerCli.StartAndAttachAsync(store, record, pr.GetValue(interactive), sigProxy: true, pr.GetValue(detachKeys), ct).ConfigureAwait(false);
                     }
 
                     await ContainerCli.StartDetachedAsync(store, record, ct).ConfigureAwait(false);

@@ -35,7 +35,7 @@ internal sealed class RunOptions
     public Option<string[]> CapDrop { get; } = new("--cap-drop") { Description = "Drop Linux capabilities" };
     public Option<bool> Privileged { get; } = new("--privileged") { Description = "Give extended privileges to this container" };
     public Option<bool> Init { get; } = new("--init") { Description = "Run an init inside the container that forwards signals and reaps processes" };
-    public Option<string?> Restart { get; } = new("--restart") { Description = "Restart policy (only \"no\" is supported)" };
+    public Option<string?> Restart { get; } = new("--restart") { Description = "Restart policy to apply when a container exits (no, always, unless-stopped, on-failure[:max-retries])" };
     public Option<string[]> Label { get; } = new("--label", "-l") { Description = "Set meta data on a container" };
     public Option<string> Pull { get; } = new("--pull") { Description = "Pull image before running (always, missing, never)", DefaultValueFactory = _ => "missing" };
     public Option<string?> StopSignal { get; } = new("--stop-signal") { Description = "Signal to stop the container" };
@@ -63,7 +63,10 @@ internal sealed class RunOptions
     }
 
     /// <summary>Resolves the image, validates every option, prepares the snapshot and stores the container (status created).</summary>
-    public async Task<ContainerRecord> CreateContainerAsync(ParseResult pr, CancellationToken ct)
+    /// <param name="pr">The parsed command line.</param>
+    /// <param name="ct">Cancellation.</param>
+    /// <param name="detach">True for `run -d`: stdin, when kept open (-i), stays open across attaches (docker's StdinOnce is false).</param>
+    public async Task<ContainerRecord> CreateContainerAsync(ParseResult pr, CancellationToken ct, bool detach = false)
     {
         var root = CliStore.Root(pr);
         var store = ContainerCli.Store(pr);
@@ -80,10 +83,10 @@ internal sealed class RunOptions
             }
         }
 
-        var restart = pr.GetValue(Restart);
-        if (!string.IsNullOrEmpty(restart) && restart != "no")
+        var restart = Gantry.Runtime.Monitor.RestartPolicy.Parse(pr.GetValue(Restart));
+        if (!restart.IsNo && pr.GetValue(Rm))
         {
-            throw new GantryException($"restart policy '{restart}' is not supported: Gantry is daemonless; use --restart no") { ExitCode = 125 };
+            throw new GantryException("Conflicting options: --restart and --rm: a container removed when it exits cannot be restarted; drop one of them") { ExitCode = 125 };
         }
 
         var runtime = ContainerCli.Runtime(pr.GetValue(Runtime));
@@ -190,6 +193,9 @@ internal sealed class RunOptions
             Cmd = cmd,
             AutoRemove = pr.GetValue(Rm),
             OpenStdin = pr.GetValue(Interactive),
+            StdinOnce = pr.GetValue(Interactive) && !detach,
+            RestartPolicy = restart.Name,
+            RestartMaxRetries = restart.MaximumRetryCount,
             StopSignal = stopSignal,
             StopTimeout = pr.GetValue(StopTimeout) ?? 10,
             Labels = labels,

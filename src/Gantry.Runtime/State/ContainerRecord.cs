@@ -36,6 +36,9 @@ public sealed class ContainerRecord
 
     public bool OpenStdin { get; set; }
 
+    /// <summary>Close the container's stdin when the first attached client closes its stdin (docker's StdinOnce: run -i, create -i).</summary>
+    public bool StdinOnce { get; set; }
+
     public string StopSignal { get; set; } = "SIGTERM";
 
     public int StopTimeout { get; set; } = 10;
@@ -50,8 +53,11 @@ public sealed class ContainerRecord
 
     public int RestartCount { get; set; }
 
-    /// <summary>docker's `--restart` policy name (only "no" is honoured).</summary>
+    /// <summary>docker's `--restart` policy name: no, always, unless-stopped, on-failure (the monitor applies it).</summary>
     public string RestartPolicy { get; set; } = "no";
+
+    /// <summary>on-failure's maximum retry count (0: unlimited).</summary>
+    public int RestartMaxRetries { get; set; }
 
     [JsonIgnore]
     public string ShortId => Id[..Math.Min(12, Id.Length)];
@@ -75,6 +81,12 @@ public sealed class ContainerStateRecord
     public DateTimeOffset FinishedAt { get; set; }
 
     public bool OomKilled { get; set; }
+
+    /// <summary>Set by `gantry stop`/`kill`, cleared by start: the restart policy no longer applies (docker's HasBeenManuallyStopped).</summary>
+    public bool ManuallyStopped { get; set; }
+
+    /// <summary>Set before starting the monitor for `start -a`: the monitor waits (briefly) for the first attach client before it starts the container.</summary>
+    public bool WaitForAttach { get; set; }
 }
 
 /// <summary>How the rootfs is mounted: a snapshot mount spec (overlay of lower dirs + upper/work, or a bind of a ready dir).</summary>

@@ -31,6 +31,9 @@ public sealed class ContainerStore
 
     public string RootfsDir(string id) => Path.Combine(Dir(id), "rootfs");
 
+    /// <summary>The monitor's attach socket (see <see cref="Monitor.AttachProtocol"/>).</summary>
+    public string AttachSocketPath(string id) => Path.Combine(Dir(id), Monitor.AttachProtocol.SocketName);
+
     public string LogPath(string id) => Path.Combine(Dir(id), id + "-json.log");
 
     /// <summary>Creates the container's folder and record; fails with docker's message when the name is taken.</summary>
