@@ -14,6 +14,7 @@ public static class GantryApp
         root.Options.Add(GlobalOptions.Debug);
 
         // One line per verb (or verb group). Keep alphabetical to avoid merge clashes.
+        root.Subcommands.Add(AttachCommand.Create());
         root.Subcommands.Add(BuildCommand.Create());
         root.Subcommands.Add(BuilderCommand.Create());
         root.Subcommands.Add(ContainerCommand.Create());

@@ -14,6 +14,7 @@ internal static class ContainerCommand
         ls.Aliases.Add("ps");
         ls.Aliases.Add("list");
         command.Subcommands.Add(ls);
+        command.Subcommands.Add(AttachCommand.Create());
         command.Subcommands.Add(RunCommand.Create());
         command.Subcommands.Add(CreateCommand.Create());
         command.Subcommands.Add(StartCommand.Create());
