@@ -1,23 +1,32 @@
-// Owns: the live build view on a terminal: one line per step with its state and time, the running step's last output lines.
+// Owns: the live build view on a terminal (Spectre.Console live display): one line per step with its state and time, the running step's last output lines.
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using Gantry.Build;
+using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace Gantry.Cli.BuildSupport;
 
-/// <summary>Redraws the step list in place (ANSI cursor movement) at most ten times a second; a final draw on Dispose.</summary>
+/// <summary>
+/// A Spectre.Console live display redrawn ten times a second from the events the build reports (from any thread).
+/// Dispose stops it and prints the complete final step list, so nothing is lost to cropping on a short terminal.
+/// </summary>
 internal sealed class TtyBuildProgress : IBuildProgress, IDisposable
 {
     private const int OutputLines = 6;
-    private readonly TextWriter _out;
+    private static readonly Style Running = new(Color.Default);
+    private static readonly Style Finished = new(Color.Blue);
+    private static readonly Style Failed = new(Color.Red);
+    private static readonly Style Dim = new(decoration: Decoration.Dim);
+    private static readonly Style Header = new(decoration: Decoration.Bold);
+
+    private readonly IAnsiConsole _console;
     private readonly Lock _lock = new();
     private readonly List<Row> _rows = [];
     private readonly List<string> _messages = [];
     private readonly Stopwatch _total = Stopwatch.StartNew();
-    private readonly Timer _timer;
-    private int _drawnLines;
-    private bool _dirty;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _live;
 
     private sealed class Row(BuildStepInfo step)
     {
@@ -34,8 +43,14 @@ internal sealed class TtyBuildProgress : IBuildProgress, IDisposable
 
     public TtyBuildProgress(TextWriter output)
     {
-        _out = output;
-        _timer = new Timer(_ => Draw(final: false), null, 100, 100);
+        _console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(output),
+            Ansi = AnsiSupport.Yes,
+            ColorSystem = ColorSystemSupport.Detect,
+            Interactive = InteractionSupport.Yes,
+        });
+        _live = Task.Run(RunLiveAsync);
     }
 
     public void StepStarted(BuildStepInfo step) => Update(() => _rows.Add(new Row(step)));
@@ -83,69 +98,96 @@ internal sealed class TtyBuildProgress : IBuildProgress, IDisposable
         lock (_lock)
         {
             change();
-            _dirty = true;
         }
     }
 
-    private void Draw(bool final)
+    private async Task RunLiveAsync()
+    {
+        try
+        {
+            await _console.Live(Render())
+                .AutoClear(true)
+                .Overflow(VerticalOverflow.Ellipsis)
+                .Cropping(VerticalOverflowCropping.Top)
+                .StartAsync(async ctx =>
+                {
+                    while (!_stop.IsCancellationRequested)
+                    {
+                        ctx.UpdateTarget(Render());
+                        ctx.Refresh();
+                        try
+                        {
+                            await Task.Delay(100, _stop.Token).ConfigureAwait(false);
+                        }
+                        catch (OperationCanceledException)
+                        {
+                            break;
+                        }
+                    }
+                }).ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            // The terminal went away (e.g. the pipe closed); nothing left to draw on.
+        }
+    }
+
+    /// <summary>The current view: a header, a grid of steps (title, state) with running steps' last output lines, then messages.</summary>
+    private IRenderable Render()
     {
         lock (_lock)
         {
-            if (!_dirty && !final && !_rows.Exists(r => r.State == "running"))
-            {
-                return;
-            }
-
-            _dirty = false;
-            var sb = new StringBuilder();
-            if (_drawnLines > 0)
-            {
-                sb.Append(CultureInfo.InvariantCulture, $"\u001b[{_drawnLines}F");
-            }
-
-            var lines = new List<string>
-            {
-                string.Create(CultureInfo.InvariantCulture, $"\u001b[1m[+] Building {_total.Elapsed.TotalSeconds:0.0}s ({_rows.Count(r => r.State is "DONE" or "CACHED")}/{_rows.Count})\u001b[0m"),
-            };
+            var grid = new Grid();
+            grid.AddColumn(new GridColumn().NoWrap().PadRight(1));
+            grid.AddColumn(new GridColumn().NoWrap().RightAligned().PadLeft(1));
+            var done = _rows.Count(r => r.State is "DONE" or "CACHED");
+            grid.AddRow(
+                new Text(string.Create(CultureInfo.InvariantCulture, $"[+] Building {_total.Elapsed.TotalSeconds:0.0}s ({done}/{_rows.Count})"), Header),
+                Text.Empty);
             foreach (var row in _rows)
             {
                 var time = (row.Elapsed ?? row.Clock.Elapsed).TotalSeconds;
-                var (color, label) = row.State switch
+                var (style, label) = row.State switch
                 {
-                    "CACHED" => ("\u001b[34m", "CACHED"),
-                    "DONE" => ("\u001b[34m", string.Create(CultureInfo.InvariantCulture, $"{time:0.0}s")),
-                    "ERROR" => ("\u001b[31m", "ERROR"),
-                    _ => ("\u001b[0m", string.Create(CultureInfo.InvariantCulture, $"{time:0.0}s")),
+                    "CACHED" => (Finished, "CACHED"),
+                    "DONE" => (Finished, string.Create(CultureInfo.InvariantCulture, $"{time:0.0}s")),
+                    "ERROR" => (Failed, "ERROR"),
+                    _ => (Running, string.Create(CultureInfo.InvariantCulture, $"{time:0.0}s")),
                 };
-                lines.Add($"{color} => {Fit(row.Step.Title, 100)} {label}\u001b[0m");
+                grid.AddRow(
+                    new Text(string.Create(CultureInfo.InvariantCulture, $" => #{row.Step.Number} {row.Step.Title}"), style) { Overflow = Overflow.Ellipsis },
+                    new Text(label, style));
                 if (row.State is "running" or "ERROR")
                 {
-                    lines.AddRange(row.Output.Select(o => "\u001b[2m => > " + Fit(o, 100) + "\u001b[0m"));
+                    foreach (var line in row.Output)
+                    {
+                        grid.AddRow(new Text(" => > " + line, Dim) { Overflow = Overflow.Ellipsis }, Text.Empty);
+                    }
                 }
             }
 
-            lines.AddRange(_messages.Select(m => " => " + m));
-            foreach (var line in lines)
+            foreach (var message in _messages)
             {
-                sb.Append(line).Append("\u001b[K\n");
+                grid.AddRow(new Text(" => " + message) { Overflow = Overflow.Ellipsis }, Text.Empty);
             }
 
-            if (lines.Count < _drawnLines)
-            {
-                sb.Append("\u001b[J");
-            }
-
-            _drawnLines = lines.Count;
-            _out.Write(sb.ToString());
-            _out.Flush();
+            return grid;
         }
     }
 
-    private static string Fit(string s, int width) => s.Length <= width ? s : s[..(width - 3)] + "...";
-
     public void Dispose()
     {
-        _timer.Dispose();
-        Draw(final: true);
+        _stop.Cancel();
+        try
+        {
+            _live.GetAwaiter().GetResult();
+        }
+        catch (InvalidOperationException)
+        {
+            // Another live display was active; the final list below still shows the result.
+        }
+
+        _stop.Dispose();
+        _console.Write(Render());
     }
 }

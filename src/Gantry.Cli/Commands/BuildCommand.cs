@@ -1,5 +1,6 @@
 // Owns: `gantry build` / `gantry image build`: docker build's flags, mapped onto Gantry.Build's ImageBuilder.
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Gantry.Build;
 using Gantry.Cli.BuildSupport;
 using Gantry.Oci;
@@ -24,9 +25,10 @@ internal static class BuildCommand
         var network = new Option<string?>("--network") { Description = "Set the networking mode for the RUN instructions during build (host, none)" };
         var progress = new Option<string?>("--progress") { Description = "Set type of progress output (auto, plain, tty, quiet)" };
         var secrets = new Option<string[]>("--secret") { Description = "Secret to expose to the build (format: \"id=mysecret,src=/local/secret\")" };
+        var ssh = new Option<string[]>("--ssh") { Description = "SSH agent socket or keys to expose to the build (format: \"default|<id>[=<socket>|<key>[,<key>]]\")" };
         var compression = new Option<string?>("--compression") { Description = "Layer compression: gzip (default) or zstd" };
         var context = new Argument<string>("PATH | URL | -") { Description = "The build context: a directory, or - for a tar on stdin" };
-        foreach (var o in new Option[] { tags, file, buildArgs, target, noCache, pull, labels, platform, quiet, iidfile, network, progress, secrets, compression })
+        foreach (var o in new Option[] { tags, file, buildArgs, target, noCache, pull, labels, platform, quiet, iidfile, network, progress, secrets, ssh, compression })
         {
             command.Options.Add(o);
         }
@@ -88,15 +90,31 @@ internal static class BuildCommand
                 Platform = parseResult.GetValue(platform) is { Length: > 0 } p ? Platform.Parse(p) : null,
                 Network = networkMode,
                 Secrets = ParseSecrets(parseResult.GetValue(secrets) ?? []),
+                Ssh = ParseSsh(parseResult.GetValue(ssh) ?? []),
                 Compression = layerCompression,
                 Progress = reporter,
                 BaseImages = BaseImageProviders.Create(),
             };
 
+            // Ctrl-C / SIGTERM cancel the build cooperatively (the RUN container is killed, mounts and tmp/ cleaned, nothing
+            // tagged) and the process exits 130 once that is done; a second signal terminates at once.
+            using var interrupted = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var signals = 0;
+            void OnSignal(PosixSignalContext context)
+            {
+                if (Interlocked.Increment(ref signals) == 1)
+                {
+                    context.Cancel = true;
+                    interrupted.Cancel();
+                }
+            }
+
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
             BuildResult result;
             try
             {
-                result = await ImageBuilder.BuildAsync(options, ct).ConfigureAwait(false);
+                result = await ImageBuilder.BuildAsync(options, interrupted.Token).ConfigureAwait(false);
             }
             finally
             {
@@ -130,6 +148,26 @@ internal static class BuildCommand
             }
 
             result[eq < 0 ? v : v[..eq]] = eq < 0 ? null : v[(eq + 1)..];
+        }
+
+        return result;
+    }
+
+    /// <summary>docker's --ssh: <c>default</c>, <c>ID</c> (the caller's agent) or <c>ID=SOCKET|KEY[,KEY…]</c>.</summary>
+    private static Dictionary<string, IReadOnlyList<string>> ParseSsh(string[] values)
+    {
+        var result = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        foreach (var v in values)
+        {
+            var eq = v.IndexOf('=', StringComparison.Ordinal);
+            var id = eq < 0 ? v : v[..eq];
+            if (id.Length == 0 || id.Contains(',', StringComparison.Ordinal))
+            {
+                throw new GantryException($"--ssh '{v}' is not ID or ID=PATH[,PATH]; write e.g. --ssh default or --ssh default=$HOME/.ssh/id_ed25519");
+            }
+
+            var paths = eq < 0 ? [] : v[(eq + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Path.GetFullPath).ToArray();
+            result[id] = paths;
         }
 
         return result;
