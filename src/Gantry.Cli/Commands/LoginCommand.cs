@@ -94,7 +94,7 @@ internal static class LoginCommand
     {
         using var client = new RegistryClient(host, new StaticCredentialProvider(credential), settings.Options);
         await client.LoginAsync(ct).ConfigureAwait(false);
-        return credential.IdentityToken is null ? null : client.RefreshToken;
+        return credential.IdentityToken is null ? client.RefreshToken : null;
     }
 
     private static string Prompt(string label, bool echo)

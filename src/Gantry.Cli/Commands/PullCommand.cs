@@ -11,25 +11,16 @@ internal static class PullCommand
     public static Command Create()
     {
         var command = new Command("pull", "Download an image from a registry");
-        var name = new Argument<string>("NAME[:TAG|@DIGEST]");
+        var shared = new TransferVerbOptions("NAME[:TAG|@DIGEST]", "Download all tagged images in the repository");
         var platform = new Option<string?>("--platform") { Description = "Set platform if server is multi-platform capable (e.g. linux/arm64)" };
-        var quiet = new Option<bool>("--quiet", "-q") { Description = "Suppress verbose output" };
-        var allTags = new Option<bool>("--all-tags", "-a") { Description = "Download all tagged images in the repository" };
-        var insecure = new Option<string[]>("--insecure-registry") { Description = "Allow plain HTTP / unverified TLS for this registry (repeatable)" };
-        command.Arguments.Add(name);
+        shared.AddTo(command);
         command.Options.Add(platform);
-        command.Options.Add(quiet);
-        command.Options.Add(allTags);
-        command.Options.Add(insecure);
         command.SetAction(async (parseResult, ct) =>
         {
-            var store = CliStore.Open(parseResult);
-            var settings = new RegistrySettings(extraInsecure: parseResult.GetValue(insecure), storeRoot: CliStore.Root(parseResult));
-            var reference = ImageReference.Parse(parseResult.GetValue(name)!);
+            var (store, settings, reference, quiet, allTags) = shared.Open(parseResult);
             var wanted = parseResult.GetValue(platform) is { Length: > 0 } p ? Platform.Parse(p) : null;
-            var q = parseResult.GetValue(quiet);
             var references = new List<ImageReference>();
-            if (parseResult.GetValue(allTags))
+            if (allTags)
             {
                 if (!reference.IsNameOnly)
                 {
@@ -49,7 +40,7 @@ internal static class PullCommand
 
             foreach (var r in references)
             {
-                await ImagePuller.PullAsync(store, r, wanted, Console.Out, q, settings, ct).ConfigureAwait(false);
+                await ImagePuller.PullAsync(store, r, wanted, Console.Out, quiet, settings, ct).ConfigureAwait(false);
             }
 
             Console.Out.WriteLine(references.Count == 1 ? references[0].ToString() : reference.WithoutTagOrDigest().Name);

@@ -1,8 +1,9 @@
-// Owns: `gantry push NAME[:TAG]` (--all-tags, -q, --insecure-registry).
+// Owns: `gantry push NAME[:TAG]` (--all-tags, -q, --insecure-registry, --compression-format, --compression-level, --force-compression).
 using System.CommandLine;
 using Gantry.Cli.Registry;
 using Gantry.Oci;
 using Gantry.Reference;
+using Gantry.Registry.Client.Recompression;
 
 namespace Gantry.Cli.Commands;
 
@@ -11,27 +12,32 @@ internal static class PushCommand
     public static Command Create()
     {
         var command = new Command("push", "Upload an image to a registry");
-        var name = new Argument<string>("NAME[:TAG]");
-        var quiet = new Option<bool>("--quiet", "-q") { Description = "Suppress verbose output" };
-        var allTags = new Option<bool>("--all-tags", "-a") { Description = "Push all tags of an image to the repository" };
-        var insecure = new Option<string[]>("--insecure-registry") { Description = "Allow plain HTTP / unverified TLS for this registry (repeatable)" };
-        command.Arguments.Add(name);
-        command.Options.Add(quiet);
-        command.Options.Add(allTags);
-        command.Options.Add(insecure);
+        var shared = new TransferVerbOptions("NAME[:TAG]", "Push all tags of an image to the repository");
+        var format = new Option<string?>("--compression-format") { Description = "Compression for the pushed layers: gzip or zstd (zstd makes the manifest OCI)" };
+        var level = new Option<int?>("--compression-level") { Description = "Compression level (gzip 0-9, zstd 1-22)" };
+        var force = new Option<bool?>("--force-compression")
+        {
+            Description = "Recompress even layers the registry already has in their stored compression (default: true with --compression-format)",
+        };
+        shared.AddTo(command);
+        command.Options.Add(format);
+        command.Options.Add(level);
+        command.Options.Add(force);
         command.SetAction(async (parseResult, ct) =>
         {
-            var store = CliStore.Open(parseResult);
-            var settings = new RegistrySettings(extraInsecure: parseResult.GetValue(insecure), storeRoot: CliStore.Root(parseResult));
-            var reference = ImageReference.Parse(parseResult.GetValue(name)!);
+            var (store, settings, reference, quiet, allTags) = shared.Open(parseResult);
             if (reference.Digest is not null)
             {
                 throw new GantryException($"cannot push by digest '{reference.FamiliarString}': push a NAME[:TAG]");
             }
 
-            var q = parseResult.GetValue(quiet);
+            var compression = parseResult.GetValue(format) is { Length: > 0 } f
+                ? PushCompression.Parse(f, parseResult.GetValue(level), parseResult.GetValue(force))
+                : parseResult.GetValue(level) is not null || parseResult.GetValue(force) is not null
+                    ? throw new GantryException("--compression-level and --force-compression need --compression-format gzip|zstd")
+                    : null;
             var references = new List<ImageReference>();
-            if (parseResult.GetValue(allTags))
+            if (allTags)
             {
                 if (reference.Tag is not null)
                 {
@@ -56,8 +62,8 @@ internal static class PushCommand
 
             foreach (var r in references.DistinctBy(r => r.ToString()))
             {
-                await ImagePusher.PushAsync(store, r, Console.Out, q, settings, ct).ConfigureAwait(false);
-                if (q)
+                await ImagePusher.PushAsync(store, r, Console.Out, quiet, settings, compression, ct).ConfigureAwait(false);
+                if (quiet)
                 {
                     Console.Out.WriteLine(r.ToString());
                 }
