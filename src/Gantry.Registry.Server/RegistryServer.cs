@@ -107,6 +107,7 @@ public sealed class RegistryServer : IAsyncDisposable
             k.Limits.MaxRequestBodySize = null;
             k.Limits.MinRequestBodyDataRate = null;
             k.Limits.MaxRequestLineSize = 16 * 1024;
+            k.Limits.MaxResponseBufferSize = 256 * 1024; // two blob chunks in flight per connection before backpressure
             k.Listen(endpoint, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1AndHttp2;

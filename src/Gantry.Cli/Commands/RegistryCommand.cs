@@ -87,6 +87,11 @@ internal static class RegistryCommand
                 stopRequested.TrySetResult();
             }
 
+            // Blob reads/writes and the fdatasync before a commit are blocking syscalls on pool threads: with many clients the
+            // default pool (one thread per core, slow injection) starves. A registry process can afford more idle threads.
+            ThreadPool.GetMinThreads(out var workers, out var io);
+            ThreadPool.SetMinThreads(Math.Max(workers, 64), io);
+
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
             using var cancelled = ct.Register(() => stopRequested.TrySetResult());

@@ -183,57 +183,49 @@ public sealed partial class RegistryStorage
         ArgumentNullException.ThrowIfNull(body);
         long appended = 0;
         var ok = false;
-        var file = new FileStream(session.DataPath, new FileStreamOptions
+        using var file = File.OpenHandle(session.DataPath, FileMode.Open, FileAccess.Write, FileShare.Read);
+        var offset = session.Offset;
+        var synced = offset; // writeback has been started for everything below this
+        try
         {
-            Mode = FileMode.Open,
-            Access = FileAccess.Write,
-            Share = FileShare.Read,
-            BufferSize = BufferSize,
-        });
-        await using (file.ConfigureAwait(false))
-        {
-            file.Position = session.Offset;
-            try
+            while (true)
             {
-                while (true)
+                var result = await body.ReadAsync(cancellationToken).ConfigureAwait(false);
+                var buffer = result.Buffer;
+                foreach (var segment in buffer)
                 {
-                    var result = await body.ReadAsync(cancellationToken).ConfigureAwait(false);
-                    var buffer = result.Buffer;
-                    foreach (var segment in buffer)
-                    {
-                        file.Write(segment.Span);
-                        session.Hasher?.AppendData(segment.Span);
-                        appended += segment.Length;
-                    }
-
-                    body.AdvanceTo(buffer.End);
-                    if (result.IsCompleted || result.IsCanceled)
-                    {
-                        break;
-                    }
+                    RandomAccess.Write(file, segment.Span, offset);
+                    session.Hasher?.AppendData(segment.Span);
+                    offset += segment.Length;
+                    appended += segment.Length;
                 }
 
-                await file.FlushAsync(cancellationToken).ConfigureAwait(false);
-                ok = true;
-            }
-            finally
-            {
-                if (!ok)
+                body.AdvanceTo(buffer.End);
+                if (Fsync && offset - synced >= FileSync.WritebackChunk)
                 {
-                    // The hash may be ahead of or behind the file: drop it, and trust only what reached the disk.
-                    session.ReleaseHasher();
-                    try
-                    {
-                        file.Flush();
-                    }
-                    catch (IOException)
-                    {
-                    }
+                    // Start writeback now, so the fdatasync at commit has little left to wait for.
+                    FileSync.StartWriteback(file, synced, offset - synced);
+                    synced = offset;
                 }
 
-                session.Offset = ok ? session.Offset + appended : new FileInfo(session.DataPath).Length;
-                session.LastActivity = DateTimeOffset.UtcNow;
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    break;
+                }
             }
+
+            ok = true;
+        }
+        finally
+        {
+            if (!ok)
+            {
+                // The hash may be ahead of or behind the file: drop it, and trust only what reached the disk.
+                session.ReleaseHasher();
+            }
+
+            session.Offset = ok ? session.Offset + appended : RandomAccess.GetLength(file);
+            session.LastActivity = DateTimeOffset.UtcNow;
         }
 
         return appended;
@@ -284,7 +276,7 @@ public sealed partial class RegistryStorage
         if (Fsync)
         {
             using var handle = File.OpenHandle(session.DataPath, FileMode.Open, FileAccess.ReadWrite);
-            RandomAccess.FlushToDisk(handle);
+            FileSync.FlushData(handle);
         }
 
         var target = BlobPath(expected);
