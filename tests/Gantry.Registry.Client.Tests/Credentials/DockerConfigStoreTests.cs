@@ -46,6 +46,24 @@ public sealed class DockerConfigStoreTests
     }
 
     [Fact]
+    public async Task An_identity_token_is_stored_as_docker_does_with_the_password_blanked()
+    {
+        using var dir = new TempDirectory();
+        var store = new DockerConfigStore(dir.FullPath);
+        await store.StoreAsync("reg.example.com", new Credential("frank", string.Empty, "refresh-1"), Ct);
+        var entry = JsonDocument.Parse(File.ReadAllText(dir.Combine("config.json"))).RootElement.GetProperty("auths").GetProperty("reg.example.com");
+        Assert.Equal("frank:", Encoding.UTF8.GetString(Convert.FromBase64String(entry.GetProperty("auth").GetString()!)));
+        Assert.Equal("refresh-1", entry.GetProperty("identitytoken").GetString());
+        Assert.Equal(new Credential("frank", string.Empty, "refresh-1"), await store.GetAsync("reg.example.com", Ct));
+
+        // A token-only credential (from a helper, user "<token>") writes no "auth" at all.
+        await store.StoreAsync("reg.example.com", Credential.FromIdentityToken("refresh-2"), Ct);
+        entry = JsonDocument.Parse(File.ReadAllText(dir.Combine("config.json"))).RootElement.GetProperty("auths").GetProperty("reg.example.com");
+        Assert.False(entry.TryGetProperty("auth", out _));
+        Assert.Equal("refresh-2", (await store.GetAsync("reg.example.com", Ct))!.IdentityToken);
+    }
+
+    [Fact]
     public async Task Malformed_config_is_a_clear_error_and_is_not_overwritten()
     {
         using var dir = new TempDirectory();
