@@ -393,14 +393,6 @@ public static class ArchiveLoader
                         {
                             measured = (expectedDiff, await VerifyDiffIdAsync(file, expectedDiff, what, cancellationToken).ConfigureAwait(false));
                         }
-                        else if (MediaTypes.IsLayer(descriptor.MediaType))
-                        {
-                            var layerFile = File.OpenRead(file);
-                            await using (layerFile.ConfigureAwait(false))
-                            {
-                                measured = await ImageStore.MeasureLayerAsync(layerFile, $"{what}: layer {descriptor.Digest}", cancellationToken).ConfigureAwait(false);
-                            }
-                        }
 
                         var stream = File.OpenRead(file);
                         await using (stream.ConfigureAwait(false))
@@ -416,6 +408,16 @@ public static class ArchiveLoader
                         }
 
                         created.Add(descriptor.Digest);
+                        if (measured is null && MediaTypes.IsLayer(descriptor.MediaType))
+                        {
+                            // After the digest check, so a corrupt blob is reported as a digest mismatch.
+                            var layerFile = File.OpenRead(file);
+                            await using (layerFile.ConfigureAwait(false))
+                            {
+                                measured = await ImageStore.MeasureLayerAsync(layerFile, $"{what}: layer {descriptor.Digest}", cancellationToken).ConfigureAwait(false);
+                            }
+                        }
+
                         if (measured is { } m)
                         {
                             await store.RecordLayerInfoAsync(descriptor.Digest, m.DiffId, m.Size, cancellationToken).ConfigureAwait(false);
