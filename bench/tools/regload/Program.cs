@@ -57,8 +57,8 @@ internal static class Program
 
         var up = await load.RunAsync(clients, data.Length, i => load.UploadAsync(files[i], data[i])).ConfigureAwait(false);
         var down = await load.RunAsync(clients, data.Length, i => load.DownloadAsync(Path.GetFileName(files[i]), data[i].Length)).ConfigureAwait(false);
-        await load.PutManifestAsync(Path.GetFileName(files[0]), data[0].Length).ConfigureAwait(false);
-        var man = await load.RunAsync(clients, gets, _ => load.GetManifestAsync()).ConfigureAwait(false);
+        var man = await load.RunAsync(1, 1, _ => load.PutManifestAsync(Path.GetFileName(files[0]), data[0].Length)).ConfigureAwait(false);
+        man = await load.RunAsync(clients, gets, _ => load.GetManifestAsync()).ConfigureAwait(false);
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{mib / up.TotalSeconds:0.0}\t{mib / down.TotalSeconds:0.0}\t{gets / man.TotalSeconds:0}\t{load.Errors}"));
         return 0;
@@ -138,14 +138,13 @@ internal static class Program
             }
         }
 
-        public async Task PutManifestAsync(string layerHex, long layerSize)
+        public async Task<bool> PutManifestAsync(string layerHex, long layerSize)
         {
             var config = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}"u8.ToArray();
             var configHex = Convert.ToHexStringLower(SHA256.HashData(config));
             if (!await UploadAsync(configHex, config).ConfigureAwait(false))
             {
-                Interlocked.Increment(ref _errors);
-                return;
+                return false;
             }
 
             var manifest = string.Create(CultureInfo.InvariantCulture,
@@ -153,11 +152,7 @@ internal static class Program
             using var content = new ByteArrayContent(Encoding.UTF8.GetBytes(manifest));
             content.Headers.ContentType = new MediaTypeHeaderValue(ManifestType);
             using var put = await http.PutAsync($"v2/{repo}/manifests/latest", content, ct).ConfigureAwait(false);
-            if (put.StatusCode != HttpStatusCode.Created)
-            {
-                Fail("PUT manifest", put.StatusCode);
-                Interlocked.Increment(ref _errors);
-            }
+            return put.StatusCode == HttpStatusCode.Created || Fail("PUT manifest", put.StatusCode);
         }
 
         public async Task<bool> GetManifestAsync()
