@@ -503,7 +503,13 @@ public sealed class RegistryClient : IDisposable
                 request.Content = new StreamContent(new ProgressStream(new SliceStream(content, length, blob.Digest, offset), progress, leaveOpen: true), 1024 * 1024);
                 request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
                 request.Content.Headers.ContentLength = length;
-                request.Content.Headers.TryAddWithoutValidation("Content-Range", $"{offset}-{offset + length - 1}");
+                if (offset > 0 || length < blob.Size)
+                {
+                    // A chunk (or the rest after a resume) names its range; the whole blob in one PATCH is a plain
+                    // streamed upload, sent without Content-Range as the distribution spec and docker do.
+                    request.Content.Headers.TryAddWithoutValidation("Content-Range", $"{offset}-{offset + length - 1}");
+                }
+
                 using var response = await SendUploadAsync(request, location, cancellationToken).ConfigureAwait(false);
                 if (RetryHandler.IsTransient(response.StatusCode) || response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.RequestedRangeNotSatisfiable)
                 {
