@@ -54,10 +54,15 @@ internal static class ImagesCommand
             var images = await store.ListAsync(ct).ConfigureAwait(false);
             var filters = Filters.Parse(parseResult.GetValue(filter) ?? []);
             var repo = parseResult.GetValue(repository);
+            // Sizes come from the layer records (computed once per layer, then only read); -q and formats without a size skip them.
+            var userFormat = parseResult.GetValue(format);
+            var needSizes = !parseResult.GetValue(quiet)
+                && (string.IsNullOrEmpty(userFormat) || userFormat is "json" or "table" || userFormat.Contains("Size", StringComparison.Ordinal)
+                    || userFormat.Contains("{{.}}", StringComparison.Ordinal) || userFormat.Contains("json .", StringComparison.Ordinal));
             var sizes = new Dictionary<Digest, long>();
             foreach (var image in images)
             {
-                sizes[image.Target.Digest] = await store.GetImageSizeAsync(image, ct).ConfigureAwait(false);
+                sizes[image.Target.Digest] = needSizes ? await store.GetImageSizeAsync(image, ct).ConfigureAwait(false) : 0;
             }
 
             var rows = BuildRows(images, sizes, filters, repo, parseResult.GetValue(noTrunc));
