@@ -72,7 +72,7 @@ public static class ImageBuilder
                 Cache = new BuildCacheIndex(buildDir),
                 Hashes = hashes,
                 Context = filtered,
-                Rootfs = new LayerDirStore(store, buildDir, Path.Combine(root, "tmp")),
+                Rootfs = new LayerDirStore(store, root, buildDir),
                 Plan = plan,
                 Expander = expander,
                 TargetPlatform = platform,

@@ -25,7 +25,7 @@ public sealed class BuildSession
 
     public required BuildContext Context { get; init; }
 
-    public required IRootfsProvider Rootfs { get; init; }
+    public required LayerDirStore Rootfs { get; init; }
 
     public required StagePlan Plan { get; init; }
 

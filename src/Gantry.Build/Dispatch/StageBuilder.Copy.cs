@@ -283,7 +283,9 @@ internal sealed partial class StageBuilder
             });
         }
 
-        var layer = await writer.WriteAsync(_s.Store.Blobs, _s.TempDir, cancellationToken).ConfigureAwait(false);
+        var layer = writer.IsEmpty
+            ? await writer.WriteAsync(Stream.Null, cancellationToken).ConfigureAwait(false)
+            : await _s.Rootfs.StoreLayerAsync(_s.Store, _s.LayerOptions, unpack: true, writer.WriteAsync, cancellationToken).ConfigureAwait(false);
         return ToEntry(layer, createdBy);
     }
 

@@ -60,7 +60,7 @@ internal sealed partial class StageBuilder
                 }
             }
 
-            var layer = await writer.WriteAsync(_s.Store.Blobs, _s.TempDir, cancellationToken).ConfigureAwait(false);
+            var layer = await _s.Rootfs.StoreLayerAsync(_s.Store, _s.LayerOptions, unpack: true, writer.WriteAsync, cancellationToken).ConfigureAwait(false);
             entry = ToEntry(layer, createdBy);
         }
 
@@ -223,7 +223,7 @@ internal sealed partial class StageBuilder
             }
 
             UpperDirPruner.Prune(upper, new LayeredRootView(lowers));
-            var layer = await OverlayDiffer.WriteLayerAsync(upper, _s.Store.Blobs, _s.TempDir, _s.LayerOptions, cancellationToken).ConfigureAwait(false);
+            var layer = await _s.Rootfs.StoreLayerAsync(_s.Store, _s.LayerOptions, unpack: false, (sink, _, ct) => OverlayDiffer.WriteLayerAsync(upper, sink, _s.LayerOptions, ct), cancellationToken).ConfigureAwait(false);
             var entry = ToEntry(layer, createdBy);
             if (!layer.IsEmpty)
             {

@@ -1,4 +1,4 @@
-// Owns: the builder's unpacked layer dirs under $ROOT/build/layers/<chainID>, made with Gantry.Snapshots' extractor.
+// Owns: the builder's unpacked layers: Gantry.Snapshots' store ($ROOT/snapshots/layers/<diffID>), shared with `gantry run`.
 using Gantry.Content;
 using Gantry.Oci;
 using Gantry.Snapshots;
@@ -6,27 +6,24 @@ using Gantry.Snapshots;
 namespace Gantry.Build.Steps;
 
 /// <summary>
-/// One directory per layer chain ID, holding that layer alone in overlay-lower form (whiteouts as 0/0 devices, opaque xattrs).
-/// Made in a temp dir and renamed into place, so a crash never leaves a half-unpacked layer visible.
+/// The builder's view of <see cref="SnapshotStore"/>: one directory per layer diffID in overlay-lower form (whiteouts as 0/0
+/// devices, opaque xattrs), the same store `gantry run` stacks, so a layer is unpacked at most once for builds and containers
+/// alike. Layers the builder makes itself (RUN upper dirs, COPY/WORKDIR layers unpacked while written) are adopted, never
+/// unpacked from their blob. Dirs an older gantry left in <c>$ROOT/build/layers/&lt;chainID&gt;</c> are moved over on first use.
 /// </summary>
 public sealed class LayerDirStore : IRootfsProvider
 {
-    private readonly ImageStore _store;
-    private readonly string _dir;
-    private readonly string _tmp;
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly string _legacy;
 
-    public LayerDirStore(ImageStore store, string buildDir, string tmpDir)
+    public LayerDirStore(ImageStore store, string storeRoot, string buildDir)
     {
         ArgumentNullException.ThrowIfNull(store);
-        _store = store;
-        _dir = Path.Combine(buildDir, "layers");
-        _tmp = tmpDir;
-        Directory.CreateDirectory(_dir);
-        Directory.CreateDirectory(_tmp);
+        Snapshots = new SnapshotStore(storeRoot, store.Blobs);
+        _legacy = Path.Combine(buildDir, "layers");
     }
 
-    public string PathFor(Digest chainId) => Path.Combine(_dir, chainId.Encoded);
+    /// <summary>The shared snapshot store ($ROOT/snapshots).</summary>
+    public SnapshotStore Snapshots { get; }
 
     public async Task<IReadOnlyList<string>> GetLayerDirsAsync(IReadOnlyList<Descriptor> layers, IReadOnlyList<Digest> diffIds, CancellationToken cancellationToken)
     {
@@ -37,73 +34,81 @@ public sealed class LayerDirStore : IRootfsProvider
             throw new GantryException($"image has {layers.Count} layers but {diffIds.Count} diff IDs in its config; the image is corrupt, pull or rebuild it");
         }
 
-        var chains = ImageStore.ChainIds(diffIds);
         var result = new string[layers.Count];
+        var missing = new List<int>();
+        IReadOnlyList<Digest>? chains = null;
         for (var i = 0; i < layers.Count; i++)
         {
-            var target = PathFor(chains[i]);
-            result[i] = target;
-            if (Directory.Exists(target))
+            result[i] = Snapshots.LayerPath(diffIds[i]);
+            if (Snapshots.HasLayer(diffIds[i]))
             {
                 continue;
             }
 
-            await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
+            if (Directory.Exists(_legacy))
             {
-                if (Directory.Exists(target))
+                chains ??= ImageStore.ChainIds(diffIds);
+                var old = Path.Combine(_legacy, chains[i].Encoded);
+                if (Directory.Exists(old) && Snapshots.AdoptLayer(diffIds[i], old, stripOverlayXattrs: true) is not null)
                 {
                     continue;
                 }
+            }
 
-                var staging = Path.Combine(_tmp, "layer-" + Guid.NewGuid().ToString("N")[..12]);
-                Directory.CreateDirectory(staging);
-                try
-                {
-                    await LayerExtractor.ExtractFileAsync(_store.Blobs.BlobPath(layers[i].Digest), staging, new ExtractOptions
-                    {
-                        Mode = ExtractMode.OverlayLower,
-                        ExpectedDiffId = diffIds[i],
-                        Sync = false,
-                        Description = $"layer {layers[i].Digest}",
-                    }, cancellationToken).ConfigureAwait(false);
-                    Directory.Move(staging, target);
-                }
-                catch
-                {
-                    Native.Dirs.RemoveAll(staging);
-                    throw;
-                }
-            }
-            finally
-            {
-                _gate.Release();
-            }
+            missing.Add(i);
         }
 
+        // Unpacked in parallel (the snapshot store bounds and de-duplicates concurrent unpacks of one layer).
+        await Task.WhenAll(missing.Select(i => Snapshots.EnsureLayerAsync(new SnapshotLayer(layers[i], diffIds[i]), cancellationToken))).ConfigureAwait(false);
         return result;
     }
 
     public Task AdoptAsync(IReadOnlyList<Digest> diffIds, string dir, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(diffIds);
-        var target = PathFor(ImageStore.ChainIds(diffIds)[^1]);
-        if (Directory.Exists(target))
-        {
-            Native.Dirs.RemoveAll(dir);
-            return Task.CompletedTask;
-        }
-
-        Directory.Move(dir, target);
+        Snapshots.AdoptLayer(diffIds[^1], dir, stripOverlayXattrs: true);
         return Task.CompletedTask;
     }
 
-    /// <summary>Removes every unpacked layer dir (gantry builder prune).</summary>
-    public void Prune()
+    /// <summary>
+    /// Writes a layer straight into the content store in one pass (tar, parallel compression, diffID and blob digest, the blob
+    /// file itself — no temp copy re-read for verification) and records its diffID and size. When <paramref name="unpack"/> is
+    /// set, the writer also unpacks the layer into a staging dir of the snapshot store, which is adopted as the layer's
+    /// unpacked form. Empty layers are neither stored nor adopted.
+    /// </summary>
+    public async Task<LayerResult> StoreLayerAsync(ImageStore store, LayerWriteOptions options, bool unpack, Func<Stream, string?, CancellationToken, Task<LayerResult>> write, CancellationToken cancellationToken)
     {
-        if (Directory.Exists(_dir))
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(write);
+        var staging = unpack ? Snapshots.CreateStagingDirectory() : null;
+        try
         {
-            Native.Dirs.RemoveAll(_dir);
+            LayerResult? result = null;
+            var descriptor = await store.Blobs.WriteAsync(options.MediaType, async (sink, ct) => result = await write(sink, staging, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            if (result is null || descriptor.Digest != result.Digest || descriptor.Size != result.Size)
+            {
+                throw new GantryException($"the layer written to the content store ({descriptor.Digest}, {descriptor.Size} bytes) differs from the one computed while writing it ({result?.Digest}); build again.");
+            }
+
+            if (!result.IsEmpty)
+            {
+                await store.RecordLayerInfoAsync(result.Digest, result.DiffId, result.UncompressedSize, cancellationToken).ConfigureAwait(false);
+                if (staging is not null && result.UnpackedDirectory is not null)
+                {
+                    Snapshots.AdoptLayer(result.DiffId, staging, stripOverlayXattrs: false);
+                    staging = null;
+                }
+            }
+
+            return result;
+        }
+        finally
+        {
+            if (staging is not null && Directory.Exists(staging))
+            {
+                Native.Dirs.RemoveAll(staging);
+            }
         }
     }
 }
