@@ -16,6 +16,8 @@ public sealed class ShutdownTests
     {
         { "apphost", "TERM" },
         { "apphost", "INT" },
+        { "aot", "TERM" },
+        { "aot", "INT" },
     };
 
     [Theory]
