@@ -42,21 +42,11 @@ internal static class InspectCommand
 
                 if (kind is null or "image")
                 {
-                    var image = await CliStore.Open(pr).TryResolveAsync(n, ct).ConfigureAwait(false);
+                    var images = CliStore.Open(pr);
+                    var image = await images.TryResolveAsync(n, ct).ConfigureAwait(false);
                     if (image is not null)
                     {
-                        var node = new JsonObject
-                        {
-                            ["Id"] = image.Id.ToString(),
-                            ["RepoTags"] = new JsonArray([.. image.RepoTags.Select(t => (JsonNode?)JsonValue.Create(t))]),
-                            ["RepoDigests"] = new JsonArray([.. image.RepoDigests.Select(t => (JsonNode?)JsonValue.Create(t))]),
-                            ["Created"] = HumanUnits.Rfc3339(image.Created),
-                            ["Config"] = JsonNode.Parse(OciJson.Serialize(image.Config))?["config"]?.DeepClone() ?? new JsonObject(),
-                            ["Architecture"] = image.Config.Architecture,
-                            ["Os"] = image.Config.Os,
-                            ["Size"] = image.Size,
-                            ["RootFS"] = new JsonObject { ["Type"] = "layers", ["Layers"] = new JsonArray([.. image.Config.RootFs.DiffIds.Select(d => (JsonNode?)JsonValue.Create(d.ToString()))]) },
-                        };
+                        var node = ImageInspectCommand.ToJson(image, await images.GetImageSizeAsync(image, ct).ConfigureAwait(false));
                         results.Add(node);
                         continue;
                     }
