@@ -65,6 +65,12 @@ internal sealed partial class StageBuilder
 
         _s.Progress.StepDone(fromStep, clock.Elapsed);
 
+        // BuildKit makes sure every stage has a PATH (scratch and PATH-less bases included), so RUN and the image find programs.
+        if (_img.GetEnv("PATH") is null)
+        {
+            _img.SetEnv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        }
+
         if (triggers.Count > 0)
         {
             var model = DockerfileModel.Parse("FROM scratch\n" + string.Join('\n', triggers) + "\n", "ONBUILD");

@@ -44,6 +44,18 @@ public sealed class InstructionTests
     }
 
     [Fact]
+    public async Task Every_stage_gets_buildkits_default_path_unless_it_has_one()
+    {
+        using var h = await BuildHarness.CreateAsync();
+        h.Write("f.txt", "x");
+        var scratch = (await h.ImageAsync(await h.BuildAsync("FROM scratch\nCOPY f.txt /\nENV A=1\n"))).Config.Config!;
+        Assert.Equal(["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "A=1"], scratch.Env);
+
+        var own = (await h.ImageAsync(await h.BuildAsync("FROM scratch\nENV PATH=/opt/bin\nCOPY f.txt /\n"))).Config.Config!;
+        Assert.Equal(["PATH=/opt/bin"], own.Env);
+    }
+
+    [Fact]
     public async Task Entrypoint_resets_an_inherited_cmd_and_shell_form_uses_shell()
     {
         using var h = await BuildHarness.CreateAsync();
