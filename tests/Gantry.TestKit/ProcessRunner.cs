@@ -51,11 +51,8 @@ public static class ProcessRunner
         using var process = new Process { StartInfo = psi };
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (stdout) { stdout.AppendLine(e.Data); } } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (stderr) { stderr.AppendLine(e.Data); } } };
         process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var pumps = Task.WhenAll(Pump(process.StandardOutput, stdout), Pump(process.StandardError, stderr));
         if (stdin is not null)
         {
             await process.StandardInput.WriteAsync(stdin).ConfigureAwait(false);
@@ -71,10 +68,32 @@ public static class ProcessRunner
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{fileName} {string.Join(' ', args)} did not finish in time.\nstdout:\n{stdout}\nstderr:\n{stderr}");
+            throw new TimeoutException($"{fileName} {string.Join(' ', args)} did not finish in time.\nstdout:\n{Snapshot(stdout)}\nstderr:\n{Snapshot(stderr)}");
         }
 
-        process.WaitForExit();
-        return new ProcessResult(process.ExitCode, stdout.ToString(), stderr.ToString());
+        await pumps.ConfigureAwait(false);
+        return new ProcessResult(process.ExitCode, Snapshot(stdout), Snapshot(stderr));
+    }
+
+    // Copies the child's output exactly as written (no line splitting, so a missing final newline stays missing).
+    private static async Task Pump(StreamReader reader, StringBuilder into)
+    {
+        var buffer = new char[8192];
+        int n;
+        while ((n = await reader.ReadAsync(buffer).ConfigureAwait(false)) > 0)
+        {
+            lock (into)
+            {
+                into.Append(buffer, 0, n);
+            }
+        }
+    }
+
+    private static string Snapshot(StringBuilder sb)
+    {
+        lock (sb)
+        {
+            return sb.ToString();
+        }
     }
 }
