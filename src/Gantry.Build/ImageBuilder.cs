@@ -85,6 +85,7 @@ public static class ImageBuilder
                 Steps = steps,
             };
 
+            using var snapshotHold = await session.Rootfs.Snapshots.HoldAsync(cancellationToken).ConfigureAwait(false);
             using var stageCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             foreach (var stage in plan.Stages)
             {

@@ -224,6 +224,12 @@ public sealed partial class SnapshotStore
     }
 
     /// <summary>
+    /// Holds the store's shared lock until disposed: a build that uses unpacked layers directly (<see cref="LayerPath"/>) holds
+    /// it for its whole run, so <see cref="PruneAsync"/> waits instead of removing a layer under it.
+    /// </summary>
+    public Task<IDisposable> HoldAsync(CancellationToken cancellationToken = default) => LockAsync(exclusive: false, cancellationToken);
+
+    /// <summary>
     /// Removes unpacked layers that neither <paramref name="diffIdsInUse"/> (the layers of every stored image) nor any prepared
     /// snapshot uses, and stale temp dirs. Returns the removed diffIDs.
     /// </summary>

@@ -1,6 +1,7 @@
 // Owns: `gantry builder prune`: remove the build cache (step index, unpacked layer dirs, context hash cache, cache mounts).
 using System.CommandLine;
 using Gantry.Build;
+using Gantry.Cli.Containers;
 
 namespace Gantry.Cli.Commands;
 
@@ -17,6 +18,8 @@ internal static class BuilderCommand
         prune.SetAction(async (parseResult, ct) =>
         {
             var result = await BuildCache.PruneAsync(CliStore.Root(parseResult), ct).ConfigureAwait(false);
+            // The builder's unpacked layers live in the shared snapshot store: free those no image or container uses.
+            await ImageRootfs.PruneLayersAsync(CliStore.Root(parseResult), CliStore.Open(parseResult), ct).ConfigureAwait(false);
             Console.Out.WriteLine($"Deleted build cache objects: {result.Entries}");
             Console.Out.WriteLine($"Total reclaimed space: {Gantry.Cli.Output.HumanUnits.Size(result.Bytes)}");
             return 0;

@@ -1,5 +1,6 @@
 // Owns: `gantry image prune [-a] [-f]`: remove dangling (or all unused) images, with docker's prompt and summary.
 using System.CommandLine;
+using Gantry.Cli.Containers;
 using Gantry.Cli.Output;
 
 namespace Gantry.Cli.Commands;
@@ -32,6 +33,7 @@ internal static class ImagePruneCommand
 
             var store = CliStore.Open(parseResult);
             var result = await store.PruneAsync(everything, CliStore.InUse(parseResult), ct).ConfigureAwait(false);
+            await ImageRootfs.PruneLayersAsync(CliStore.Root(parseResult), store, ct).ConfigureAwait(false);
             if (result.Removed.Count > 0)
             {
                 Console.Out.WriteLine("Deleted Images:");

@@ -1,5 +1,6 @@
 // Owns: `gantry rmi` / `gantry image rm|remove`: untag, delete on the last name, print Untagged:/Deleted: like docker.
 using System.CommandLine;
+using Gantry.Cli.Containers;
 using Gantry.Oci;
 
 namespace Gantry.Cli.Commands;
@@ -25,6 +26,7 @@ internal static class RmiCommand
             var store = CliStore.Open(parseResult);
             var inUse = CliStore.InUse(parseResult);
             var exit = 0;
+            var deletedAny = false;
             foreach (var image in parseResult.GetValue(images) ?? [])
             {
                 try
@@ -39,12 +41,19 @@ internal static class RmiCommand
                     {
                         Console.Out.WriteLine($"Deleted: {deleted}");
                     }
+
+                    deletedAny |= result.Deleted.Count > 0;
                 }
                 catch (GantryException ex)
                 {
                     Console.Error.WriteLine($"Error: {ex.Message}");
                     exit = 1;
                 }
+            }
+
+            if (deletedAny)
+            {
+                await ImageRootfs.PruneLayersAsync(CliStore.Root(parseResult), store, ct).ConfigureAwait(false);
             }
 
             return exit;

@@ -63,6 +63,23 @@ internal static class ImageRootfs
         return RootfsMount.From(spec);
     }
 
+    /// <summary>
+    /// Removes unpacked layers ($ROOT/snapshots/layers) that no stored image and no container uses any more, as docker frees an
+    /// image's layers with the image. Waits for running builds (they hold the snapshot store's shared lock).
+    /// </summary>
+    public static async Task<int> PruneLayersAsync(string storeRoot, ImageStore images, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        var used = new HashSet<Digest>();
+        foreach (var image in await images.ListAsync(cancellationToken).ConfigureAwait(false))
+        {
+            used.UnionWith(image.Config.RootFs.DiffIds);
+        }
+
+        var removed = await new SnapshotStore(storeRoot, images.Blobs).PruneAsync(used, cancellationToken).ConfigureAwait(false);
+        return removed.Count;
+    }
+
     public static async Task RemoveSnapshotAsync(string storeRoot, ImageStore images, string key, CancellationToken cancellationToken)
     {
         var snapshots = new SnapshotStore(storeRoot, images.Blobs);

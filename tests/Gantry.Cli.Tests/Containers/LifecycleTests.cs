@@ -34,6 +34,28 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public async Task Rmi_frees_the_unpacked_layers_only_when_no_image_or_container_uses_them()
+    {
+        using var env = await ContainerTestEnv.CreateAsync();
+        var layers = Path.Combine(env.Cli.StoreRoot, "snapshots", "layers");
+        int Unpacked() => Directory.Exists(layers) ? Directory.GetFileSystemEntries(layers).Length : 0;
+
+        Assert.True(env.Run("run", "--rm", "busybox", "true").ExitCode == 0);
+        Assert.Equal(1, Unpacked());
+        Assert.True(env.Run("tag", "busybox", "other:1").ExitCode == 0);
+        Assert.True(env.Run("create", "--name", "keeper", "busybox", "true").ExitCode == 0);
+
+        Assert.True(env.Run("rmi", "busybox").ExitCode == 0); // other:1 still names the image
+        Assert.Equal(1, Unpacked());
+        var forced = env.Run("rmi", "-f", "other:1"); // the image goes, the container still holds its layers
+        Assert.True(forced.ExitCode == 0, forced.ToString());
+        Assert.Equal(1, Unpacked());
+        Assert.True(env.Run("rm", "keeper").ExitCode == 0);
+        Assert.True(env.Run("image", "prune", "-f").ExitCode == 0);
+        Assert.Equal(0, Unpacked());
+    }
+
+    [Fact]
     public async Task Stop_kills_after_the_timeout_when_sigterm_is_ignored()
     {
         using var env = await ContainerTestEnv.CreateAsync();
