@@ -132,18 +132,18 @@ internal sealed class TtyBuildProgress : IBuildProgress, IDisposable
         }
     }
 
-    /// <summary>The current view: a header, a grid of steps (title, state) with running steps' last output lines, then messages.</summary>
+    /// <summary>
+    /// The current view: a header, one line per step (title cut to fit, state right-aligned), running steps' last output
+    /// lines, then messages. Lines are laid out by hand to the terminal's width, so a state is never wrapped or cut.
+    /// </summary>
     private IRenderable Render()
     {
         lock (_lock)
         {
-            var grid = new Grid();
-            grid.AddColumn(new GridColumn().NoWrap().PadRight(1));
-            grid.AddColumn(new GridColumn().NoWrap().RightAligned().PadLeft(1));
+            var width = Math.Max(_console.Profile.Width, 20);
+            var lines = new List<IRenderable>(_rows.Count + _messages.Count + 1);
             var done = _rows.Count(r => r.State is "DONE" or "CACHED");
-            grid.AddRow(
-                new Text(string.Create(CultureInfo.InvariantCulture, $"[+] Building {_total.Elapsed.TotalSeconds:0.0}s ({done}/{_rows.Count})"), Header),
-                Text.Empty);
+            lines.Add(new Text(Fit(string.Create(CultureInfo.InvariantCulture, $"[+] Building {_total.Elapsed.TotalSeconds:0.0}s ({done}/{_rows.Count})"), width), Header));
             foreach (var row in _rows)
             {
                 var time = (row.Elapsed ?? row.Clock.Elapsed).TotalSeconds;
@@ -154,26 +154,50 @@ internal sealed class TtyBuildProgress : IBuildProgress, IDisposable
                     "ERROR" => (Failed, "ERROR"),
                     _ => (Running, string.Create(CultureInfo.InvariantCulture, $"{time:0.0}s")),
                 };
-                grid.AddRow(
-                    new Text(string.Create(CultureInfo.InvariantCulture, $" => #{row.Step.Number} {row.Step.Title}"), style) { Overflow = Overflow.Ellipsis },
-                    new Text(label, style));
+                lines.Add(new Text(StepLine(string.Create(CultureInfo.InvariantCulture, $" => #{row.Step.Number} {row.Step.Title}"), label, width), style));
                 if (row.State is "running" or "ERROR")
                 {
                     foreach (var line in row.Output)
                     {
-                        grid.AddRow(new Text(" => > " + line, Dim) { Overflow = Overflow.Ellipsis }, Text.Empty);
+                        lines.Add(new Text(Fit(" => > " + line, width), Dim));
                     }
                 }
             }
 
             foreach (var message in _messages)
             {
-                grid.AddRow(new Text(" => " + message) { Overflow = Overflow.Ellipsis }, Text.Empty);
+                // Messages (the image ID among them) wrap rather than lose their end.
+                lines.Add(new Text(Clean(" => " + message)));
             }
 
-            return grid;
+            return new Rows(lines);
         }
     }
+
+    /// <summary><paramref name="title"/> cut to leave room for <paramref name="label"/>, which ends the line at <paramref name="width"/>.</summary>
+    internal static string StepLine(string title, string label, int width)
+    {
+        var room = Math.Max(width - label.Length - 2, 4);
+        var left = Fit(title, room);
+        return left.PadRight(room) + " " + label;
+    }
+
+    /// <summary>One terminal line: control characters dropped, cut with an ellipsis past <paramref name="width"/> - 1 columns.</summary>
+    internal static string Fit(string text, int width)
+    {
+        var clean = Clean(text);
+        var max = Math.Max(width - 1, 2);
+        return clean.Length <= max ? clean : string.Concat(clean.AsSpan(0, max - 1), "…");
+    }
+
+    /// <summary><paramref name="text"/> with control characters (which would move the cursor) turned into spaces.</summary>
+    private static string Clean(string text) => string.Create(text.Length, text, static (span, source) =>
+    {
+        for (var i = 0; i < source.Length; i++)
+        {
+            span[i] = char.IsControl(source[i]) ? ' ' : source[i];
+        }
+    });
 
     public void Dispose()
     {
