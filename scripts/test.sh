@@ -20,7 +20,7 @@ fi
 
 dotnet test Gantry.slnx -c Debug --no-build -nologo \
   --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" 2>&1 | tee "$results/console.log" |
-  grep -E --line-buffered '^\s*(Failed|Skipped) |Passed!|Failed!|Error Message|^\s+at Gantry' | head -n 400
+  awk '/Error Message/ { print; more = 3; next } more > 0 { print; more--; next } /^[[:space:]]*(Failed|Skipped) |Passed!|Failed!|^[[:space:]]+at Gantry/ { print } { fflush() }' | head -n 400
 test_rc=${PIPESTATUS[0]}
 
 passed=0; failed=0; skipped=0

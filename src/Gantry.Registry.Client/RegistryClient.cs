@@ -386,6 +386,7 @@ public sealed class RegistryClient : IDisposable
         var chunked = blob.Size > Options.MonolithicUploadLimit;
         long offset = 0;
         var attempts = 0;
+        var resumed = false;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -406,7 +407,7 @@ public sealed class RegistryClient : IDisposable
                     continue;
                 }
 
-                await PatchFromAsync(repository, location, blob, offset, open, progress, cancellationToken).ConfigureAwait(false);
+                await PatchFromAsync(repository, location, blob, offset, resumed, open, progress, cancellationToken).ConfigureAwait(false);
                 return (UploadOutcome.Pushed, null);
             }
             catch (Exception ex) when ((RetryHandler.IsTransient(ex) || ex is UploadInterruptedException) && attempts < Options.MaxRetries && !cancellationToken.IsCancellationRequested)
@@ -414,6 +415,7 @@ public sealed class RegistryClient : IDisposable
                 attempts++;
                 await Task.Delay(Options.RetryDelay * attempts, cancellationToken).ConfigureAwait(false);
                 (location, offset) = await QueryUploadAsync(repository, ex is UploadInterruptedException u ? u.Location : location, cancellationToken).ConfigureAwait(false);
+                resumed = location is not null;
                 if (offset > 0)
                 {
                     chunked = true;
@@ -472,7 +474,7 @@ public sealed class RegistryClient : IDisposable
     /// bytes (with Content-Range), then closes the upload with PUT ?digest=. A dropped connection surfaces as
     /// <see cref="UploadInterruptedException"/> carrying the session's latest location, so the caller can ask for the offset.
     /// </summary>
-    private async Task PatchFromAsync(string repository, Uri location, Descriptor blob, long offset, Func<CancellationToken, ValueTask<Stream>> open,
+    private async Task PatchFromAsync(string repository, Uri location, Descriptor blob, long offset, bool resumed, Func<CancellationToken, ValueTask<Stream>> open,
         Action<long>? progress, CancellationToken cancellationToken)
     {
         var content = await open(cancellationToken).ConfigureAwait(false);
@@ -503,10 +505,13 @@ public sealed class RegistryClient : IDisposable
                 request.Content = new StreamContent(new ProgressStream(new SliceStream(content, length, blob.Digest, offset), progress, leaveOpen: true), 1024 * 1024);
                 request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
                 request.Content.Headers.ContentLength = length;
-                if (offset > 0 || length < blob.Size)
+                if (offset > 0 || length < blob.Size || resumed)
                 {
-                    // A chunk (or the rest after a resume) names its range; the whole blob in one PATCH is a plain
-                    // streamed upload, sent without Content-Range as the distribution spec and docker do.
+                    // A chunk, or anything sent into a session that was interrupted, names its range: the offset the
+                    // registry reported may be stale (the cut request can still be landing), and a registry whose
+                    // offset moved refuses the range with 416 instead of appending the bytes twice. The whole blob in
+                    // one PATCH of a fresh session is a plain streamed upload, sent without Content-Range as the
+                    // distribution spec and docker do.
                     request.Content.Headers.TryAddWithoutValidation("Content-Range", $"{offset}-{offset + length - 1}");
                 }
 

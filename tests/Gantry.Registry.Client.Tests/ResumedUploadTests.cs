@@ -64,6 +64,38 @@ public sealed partial class ResumedUploadTests
         Assert.Equal(source.Blobs[image.Layers[0].Digest], target.Blobs[image.Layers[0].Digest]);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_stale_offset_after_a_cut_is_refused_and_the_push_resumes_where_the_registry_really_is(bool serverSettles)
+    {
+        // The registry is still reading the cut PATCH when the client asks for the offset. With settling, the status query
+        // waits for it; without, it answers 0-…, the client's next PATCH names its range, gets 416 with the real offset
+        // once the cut request lands, and resumes there; no byte is appended twice (the digest check at the PUT proves it).
+        using var dir = new TempDirectory();
+        var log = new LineWriter();
+        var options = new ServerOptions
+        {
+            Root = dir.FullPath, Address = "127.0.0.1:0", Fsync = false,
+            UploadStatusSettle = serverSettles ? TimeSpan.FromSeconds(5) : TimeSpan.Zero,
+        };
+        await using var server = await RegistryServer.StartAsync(options, log, Ct);
+        var source = new MemoryBlobStore();
+        var image = await TestImage.CreateAsync(source, [LayerSize]);
+        using var proxy = new FlakyProxy(server.Port, dropAfterBytes: 1_200_000, drops: 1, FlakyDirection.Upstream) { HoldServerSideOnCut = TimeSpan.FromMilliseconds(800) };
+        using var client = new RegistryClient(proxy.Endpoint, StaticCredentialProvider.Anonymous, Patching, new Uri($"http://{proxy.Endpoint}"));
+
+        var pushed = await new PushEngine(source, Patching).PushAsync(client, "stale/app", image.Manifest, "v1", null, Ct);
+        Assert.Equal(image.Manifest.Digest, pushed.Digest);
+        Assert.Equal(1, proxy.Drops);
+        Assert.True(proxy.BytesUpstream < 1_200_000 + LayerSize, $"{proxy.BytesUpstream} bytes went upstream for a {LayerSize}-byte layer");
+
+        using var direct = new RegistryClient(server.HostPort, StaticCredentialProvider.Anonymous);
+        var target = new MemoryBlobStore();
+        await new PullEngine(target).PullAsync([direct], "stale/app", "v1", null, null, Ct);
+        Assert.Equal(source.Blobs[image.Layers[0].Digest], target.Blobs[image.Layers[0].Digest]);
+    }
+
     [Fact]
     public async Task Distribution_forgets_a_cut_upload_and_the_push_starts_a_fresh_one()
     {

@@ -50,6 +50,12 @@ public sealed class FlakyProxy : IDisposable
     /// <summary>"127.0.0.1:PORT", usable as a registry name.</summary>
     public string Endpoint => $"127.0.0.1:{Port}";
 
+    /// <summary>
+    /// On a cut of an upstream connection, how long the server's side is held open (silent) after the client's side
+    /// closed: a server still reading the cut request meanwhile, as across a real network.
+    /// </summary>
+    public TimeSpan HoldServerSideOnCut { get; set; }
+
     /// <summary>How many connections were cut so far.</summary>
     public int Drops => Volatile.Read(ref _dropsDone);
 
@@ -158,6 +164,14 @@ public sealed class FlakyProxy : IDisposable
                 if (cut)
                 {
                     // Close gracefully so the peer sees exactly the bytes forwarded, then an early end of stream.
+                    if (direction == FlakyDirection.Upstream && HoldServerSideOnCut > TimeSpan.Zero)
+                    {
+                        Close(from);
+                        await Task.Delay(HoldServerSideOnCut, _cts.Token).ConfigureAwait(false);
+                        Close(to);
+                        return;
+                    }
+
                     Close(to);
                     Close(from);
                     return;

@@ -66,6 +66,12 @@ public sealed record RegistryOptions
     /// <summary>Uploads idle for longer than this are abandoned and removed by GC.</summary>
     public TimeSpan UploadExpiry { get; init; } = TimeSpan.FromHours(24);
 
+    /// <summary>
+    /// How long an upload status query waits for a request still writing into the same upload (a cut PATCH the server
+    /// has not yet seen end), so the offset it reports is where the next chunk must start. Zero answers at once.
+    /// </summary>
+    public TimeSpan UploadStatusSettle { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>fsync blobs before they are renamed into place.</summary>
     public bool Fsync { get; init; } = true;
 

@@ -2,6 +2,7 @@
 using System.Globalization;
 using Gantry.Oci;
 using Gantry.Registry.Server.Auth;
+using Gantry.Registry.Server.Configuration;
 using Gantry.Registry.Server.Storage;
 using Microsoft.AspNetCore.Http;
 
@@ -60,11 +61,27 @@ public sealed partial class RegistryHandler
     private UploadSession FindUpload(Route route) =>
         _storage.GetUpload(route.Name, route.Reference) ?? throw RegistryError.BlobUploadUnknown();
 
-    private Task UploadStatusAsync(HttpContext context, Route route, RequestState state)
+    /// <summary>
+    /// The upload's offset. A request still writing into the session (typically one whose client was just cut off and
+    /// is now asking where to resume) is waited for, up to <see cref="RegistryOptions.UploadStatusSettle"/>, so the offset reported is
+    /// the one the next chunk must start at rather than a stale one.
+    /// </summary>
+    private async Task UploadStatusAsync(HttpContext context, Route route, RequestState state, CancellationToken ct)
     {
         DemandWrite(context, state, route.Name, AccessScope.Push);
-        WriteUploadHeaders(context.Response, FindUpload(route), 204);
-        return Task.CompletedTask;
+        var session = FindUpload(route);
+        var settled = await session.Gate.WaitAsync(_options.UploadStatusSettle, ct).ConfigureAwait(false);
+        try
+        {
+            WriteUploadHeaders(context.Response, session, 204);
+        }
+        finally
+        {
+            if (settled)
+            {
+                session.Gate.Release();
+            }
+        }
     }
 
     private async Task PatchUploadAsync(HttpContext context, Route route, RequestState state, CancellationToken ct)

@@ -137,7 +137,7 @@ public sealed partial class RegistryHandler
             (RouteKind.Blob, "GET" or "HEAD") => GetBlobAsync(context, route, state, ct),
             (RouteKind.Blob, "DELETE") => DeleteBlobAsync(context, route, state),
             (RouteKind.UploadStart, "POST") => StartUploadAsync(context, route, state, ct),
-            (RouteKind.Upload, "GET") => UploadStatusAsync(context, route, state),
+            (RouteKind.Upload, "GET") => UploadStatusAsync(context, route, state, ct),
             (RouteKind.Upload, "PATCH") => PatchUploadAsync(context, route, state, ct),
             (RouteKind.Upload, "PUT") => FinishUploadAsync(context, route, state, ct),
             (RouteKind.Upload, "DELETE") => CancelUploadAsync(context, route, state),

@@ -192,4 +192,61 @@ public sealed class PushTests
         Assert.Equal("MANIFEST_BLOB_UNKNOWN", await TestRegistry.ErrorCodeAsync(bad));
         await r.PutManifestAsync("push/index", "good", Encoding.UTF8.GetBytes(Index(d)), MediaTypes.OciIndex);
     }
+
+    [Fact]
+    public async Task Upload_status_waits_for_a_patch_still_writing_and_reports_where_it_ended()
+    {
+        await using var r = await TestRegistry.StartAsync();
+        var bytes = TestRegistry.RandomBytes(256 * 1024);
+        using var post = await r.Client.PostAsync("/v2/push/settle/blobs/uploads/", null, Ct);
+        var location = post.Headers.Location!;
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // A PATCH that sends half its body, then stalls until released (as a cut connection does before the server notices).
+        using var patchClient = new HttpClient { BaseAddress = r.Server.BaseAddress };
+        using var req = new HttpRequestMessage(HttpMethod.Patch, location) { Content = new StallingContent(bytes, bytes.Length / 2, release.Task) };
+        req.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        req.Content.Headers.ContentLength = bytes.Length;
+        var patch = patchClient.SendAsync(req, Ct);
+
+        // Wait until the server is inside the PATCH: its upload file has the first half.
+        var data = Path.Combine(r.Root, "uploads", location.ToString().TrimEnd('/').Split('/')[^1].Split('?')[0], "data");
+        for (var i = 0; i < 600 && !(File.Exists(data) && new FileInfo(data).Length >= bytes.Length / 2); i++)
+        {
+            await Task.Delay(50, Ct);
+        }
+
+        Assert.True(File.Exists(data) && new FileInfo(data).Length >= bytes.Length / 2, $"the PATCH never reached {data}");
+        var status = r.Client.GetAsync(location, Ct);
+        await Task.Delay(200, Ct);
+        release.SetResult();
+        using (var patched = await patch)
+        {
+            Assert.Equal(HttpStatusCode.Accepted, patched.StatusCode);
+        }
+
+        using var answer = await status;
+        Assert.Equal(HttpStatusCode.NoContent, answer.StatusCode);
+        Assert.Equal($"0-{bytes.Length - 1}", answer.Headers.GetValues("Range").Single());
+    }
+
+    /// <summary>Request content that writes <c>first</c> bytes, flushes, waits for <c>release</c>, then writes the rest.</summary>
+    private sealed class StallingContent(byte[] bytes, int first, Task release) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+        {
+            await stream.WriteAsync(bytes.AsMemory(0, first), cancellationToken);
+            await stream.FlushAsync(cancellationToken);
+            await release.WaitAsync(cancellationToken);
+            await stream.WriteAsync(bytes.AsMemory(first), cancellationToken);
+        }
+
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = bytes.Length;
+            return true;
+        }
+    }
 }
