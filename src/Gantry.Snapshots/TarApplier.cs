@@ -22,6 +22,11 @@ internal sealed unsafe class TarApplier : IDisposable
     private readonly bool _devices;
     private readonly bool _flatten;
 
+    // A file created here already belongs to root:root when we are root with gid 0 and no setgid directory is above it,
+    // which holds while unpacking into a fresh overlay-lower dir (directories get their tar modes only in Finish): then a
+    // root:root file needs no fchown. Likewise a mode the umask leaves alone is given at create and needs no fchmod.
+    private readonly bool _createdAsRoot;
+
     // Relative paths (no leading/trailing '/'; "" is the root) known to be real directories inside the root.
     private readonly HashSet<string> _knownDirs = new(StringComparer.Ordinal) { string.Empty };
 
@@ -45,6 +50,7 @@ internal sealed unsafe class TarApplier : IDisposable
         _chown = options.PreserveOwnership && Libc.IsRoot;
         _devices = options.CreateDevices && Libc.IsRoot;
         _flatten = options.Mode == ExtractMode.Flatten;
+        _createdAsRoot = _chown && !_flatten && Libc.Getegid() == 0;
         var workers = options.FileWorkers ?? DefaultFileWorkers;
         _workers = workers > 0 ? new FileWorkers(this, workers) : null;
     }
@@ -103,7 +109,7 @@ internal sealed unsafe class TarApplier : IDisposable
 
                 break;
             case TarEntryType.Regular or TarEntryType.RegularOld or TarEntryType.Contiguous:
-                WriteFile(full, resolvedRel, header, reader);
+                WriteFile(full, resolvedRel, literal, header, reader);
                 break;
             case TarEntryType.Symlink:
                 Replace(full, resolvedRel, () => Libc.Symlink(header.LinkName, full));
@@ -118,6 +124,7 @@ internal sealed unsafe class TarApplier : IDisposable
                 break;
             case TarEntryType.HardLink:
             {
+                _workers?.Drain(); // the target may be a file a worker is still creating
                 var targetRel = Normalize(header.LinkName, header.Name);
                 var tslash = targetRel.LastIndexOf('/');
                 var tparent = ResolveDir(tslash < 0 ? string.Empty : targetRel[..tslash], header.Name, create: false);
@@ -272,6 +279,11 @@ internal sealed unsafe class TarApplier : IDisposable
 
     private void MakeDirectory(string full, string rel, TarHeader header)
     {
+        if (_created.Contains(rel))
+        {
+            _workers?.Drain(); // a worker may still be creating a file of this name
+        }
+
         if (Libc.Mkdir(full, 0x1ED) != 0)
         {
             var errno = Libc.LastError;
@@ -306,10 +318,30 @@ internal sealed unsafe class TarApplier : IDisposable
         _dirs.Add((full, header.Mode, header.MtimeSeconds, header.MtimeNanoseconds));
     }
 
-    private void WriteFile(string full, string rel, TarHeader header, TarReader reader)
+    private void WriteFile(string full, string rel, bool literal, TarHeader header, TarReader reader)
     {
         const int flags = Libc.OWrOnly | Libc.OCreat | Libc.OExcl | Libc.ONoFollow | Libc.OCloExec;
-        var fd = Libc.Open(full, flags, 0x180);
+        var createMode = CreateMode(header.Mode);
+
+        // Small new files in a fresh overlay-lower dir are created by the workers too: the path was resolved here (every
+        // component a real directory this archive made, none a symlink), nothing is there yet (this archive made nothing
+        // by that name), and no directory on the way can change before the worker opens it, because every removal first
+        // waits for the workers (Drain). O_EXCL|O_NOFOLLOW still guard the open itself.
+        if (_workers is not null && header.Size <= ParallelFileLimit && !_flatten && literal && !_created.Contains(rel))
+        {
+            var (data, size) = ReadAll(reader, header.Size);
+            FileBytes += size;
+            _created.Add(rel);
+            _workers.Enqueue(new FileJob(-1, full, createMode, data, size, header.Name, header.Uid, header.Gid, header.Mode, header.MtimeSeconds, header.MtimeNanoseconds, header.Xattrs));
+            return;
+        }
+
+        if (_created.Contains(rel))
+        {
+            _workers?.Drain(); // a worker may still be creating the earlier entry of this name
+        }
+
+        var fd = Libc.Open(full, flags, createMode);
         if (fd < 0)
         {
             var errno = Libc.LastError;
@@ -319,7 +351,7 @@ internal sealed unsafe class TarApplier : IDisposable
             }
 
             RemoveAll(full, rel);
-            fd = Libc.Open(full, flags, 0x180);
+            fd = Libc.Open(full, flags, createMode);
             if (fd < 0)
             {
                 throw Fail(header.Name, "create", Libc.LastError);
@@ -342,7 +374,7 @@ internal sealed unsafe class TarApplier : IDisposable
             }
 
             FileBytes += length;
-            _workers.Enqueue(new FileJob(fd, buffer, length, header.Name, header.Uid, header.Gid, header.Mode, header.MtimeSeconds, header.MtimeNanoseconds, header.Xattrs));
+            _workers.Enqueue(new FileJob(fd, full, createMode, buffer, length, header.Name, header.Uid, header.Gid, header.Mode, header.MtimeSeconds, header.MtimeNanoseconds, header.Xattrs));
             return;
         }
 
@@ -357,29 +389,10 @@ internal sealed unsafe class TarApplier : IDisposable
                 }
 
                 FileBytes += data.Length;
-                fixed (byte* p = data)
-                {
-                    var offset = 0;
-                    while (offset < data.Length)
-                    {
-                        var n = Libc.Write(fd, p + offset, data.Length - offset);
-                        if (n < 0)
-                        {
-                            var errno = Libc.LastError;
-                            if (errno == Libc.EINTR)
-                            {
-                                continue;
-                            }
-
-                            throw Fail(header.Name, "write", errno);
-                        }
-
-                        offset += (int)n;
-                    }
-                }
+                WriteAll(fd, data, header.Name);
             }
 
-            FinishFile(fd, header.Name, header.Uid, header.Gid, header.Mode, header.MtimeSeconds, header.MtimeNanoseconds, header.Xattrs);
+            FinishFile(fd, header.Name, header.Uid, header.Gid, header.Mode, createMode, header.MtimeSeconds, header.MtimeNanoseconds, header.Xattrs);
         }
         finally
         {
@@ -387,9 +400,44 @@ internal sealed unsafe class TarApplier : IDisposable
         }
     }
 
+    /// <summary>
+    /// The mode a file is created with: its own permission bits when they carry no setuid/setgid/sticky bit (the final
+    /// mode from the start, so no fchmod when the umask keeps them), else owner-only until fchmod sets the real mode.
+    /// </summary>
+    private static uint CreateMode(int mode) => (mode & 0xE00) == 0 ? (uint)(mode & 0x1FF) : 0x180;
+
+    private void WriteAll(int fd, ReadOnlySpan<byte> data, string name)
+    {
+        fixed (byte* p = data)
+        {
+            var offset = 0;
+            while (offset < data.Length)
+            {
+                var n = Libc.Write(fd, p + offset, data.Length - offset);
+                if (n < 0)
+                {
+                    var errno = Libc.LastError;
+                    if (errno == Libc.EINTR)
+                    {
+                        continue;
+                    }
+
+                    throw Fail(name, "write", errno);
+                }
+
+                offset += (int)n;
+            }
+        }
+    }
+
     /// <summary>Creates something at <paramref name="full"/> with <paramref name="create"/>; whatever was there is removed first.</summary>
     private void Replace(string full, string rel, Func<int> create)
     {
+        if (_created.Contains(rel))
+        {
+            _workers?.Drain(); // a worker may still be creating the earlier entry of this name
+        }
+
         if (create() != 0)
         {
             var errno = Libc.LastError;
@@ -411,6 +459,8 @@ internal sealed unsafe class TarApplier : IDisposable
     /// <summary>Removes a path and everything below it without following symlinks, and forgets what we knew about it.</summary>
     private void RemoveAll(string full, string rel)
     {
+        // Workers may still be opening files below this path: let them finish before anything is removed.
+        _workers?.Drain();
         _plantedSymlinks.Remove(rel);
         if (_knownDirs.Remove(rel))
         {
@@ -646,42 +696,51 @@ internal sealed unsafe class TarApplier : IDisposable
         }
     }
 
-    /// <summary>Writes a buffered file's data and metadata into its (already created) descriptor; thread-safe.</summary>
-    private void CompleteFile(in FileJob job)
+    /// <summary>Creates the file when the job has no descriptor yet, then writes its buffered data and metadata; thread-safe.</summary>
+    private int CompleteFile(in FileJob job)
     {
-        fixed (byte* p = job.Buffer)
+        var fd = job.Fd;
+        if (fd < 0)
         {
-            var offset = 0;
-            while (offset < job.Length)
+            fd = Libc.Open(job.Path, Libc.OWrOnly | Libc.OCreat | Libc.OExcl | Libc.ONoFollow | Libc.OCloExec, job.CreateMode);
+            if (fd < 0)
             {
-                var n = Libc.Write(job.Fd, p + offset, job.Length - offset);
-                if (n < 0)
-                {
-                    var errno = Libc.LastError;
-                    if (errno == Libc.EINTR)
-                    {
-                        continue;
-                    }
-
-                    throw Fail(job.Name, "write", errno);
-                }
-
-                offset += (int)n;
+                throw Fail(job.Name, "create", Libc.LastError);
             }
         }
 
-        FinishFile(job.Fd, job.Name, job.Uid, job.Gid, job.Mode, job.Sec, job.Nsec, job.Xattrs);
+        try
+        {
+            WriteAll(fd, job.Buffer.AsSpan(0, job.Length), job.Name);
+            FinishFile(fd, job.Name, job.Uid, job.Gid, job.Mode, job.CreateMode, job.Sec, job.Nsec, job.Xattrs);
+        }
+        finally
+        {
+            if (job.Fd < 0)
+            {
+                Libc.Close(fd);
+            }
+        }
+
+        return fd;
     }
 
     /// <summary>Owner, mode, xattrs and times of a file being written (by descriptor, never by path); thread-safe.</summary>
-    private void FinishFile(int fd, string name, int uid, int gid, int mode, long sec, int nsec, SortedDictionary<string, byte[]>? xattrs)
+    private void FinishFile(int fd, string name, int uid, int gid, int mode, uint createMode, long sec, int nsec, SortedDictionary<string, byte[]>? xattrs)
     {
-        if (_chown)
+        var chowned = false;
+        if (_chown && !(_createdAsRoot && uid == 0 && gid == 0))
         {
             Check(Libc.Fchown(fd, uid, gid), "chown", name);
+            chowned = true;
         }
 
-        Check(Libc.Fchmod(fd, (uint)mode), "chmod", name);
+        // fchown clears setuid/setgid, so a file with those is always chmodded after it; otherwise only when the umask
+        // took bits off the create mode.
+        if (createMode != (uint)(mode & 0xFFF) || (createMode & (uint)Libc.Umask) != 0 || (chowned && (mode & 0xC00) != 0))
+        {
+            Check(Libc.Fchmod(fd, (uint)mode), "chmod", name);
+        }
         if (xattrs is not null && _options.PreserveXattrs)
         {
             foreach (var (key, value) in xattrs)
@@ -707,24 +766,42 @@ internal sealed unsafe class TarApplier : IDisposable
         Libc.Futimens(fd, times);
     }
 
-    private readonly record struct FileJob(int Fd, byte[] Buffer, int Length, string Name, int Uid, int Gid, int Mode, long Sec, int Nsec, SortedDictionary<string, byte[]>? Xattrs);
+    /// <summary>A small file for a worker: <c>Fd</c> already open (created here), or -1 for the worker to create <c>Path</c>.</summary>
+    private readonly record struct FileJob(int Fd, string Path, uint CreateMode, byte[] Buffer, int Length, string Name, int Uid, int Gid, int Mode, long Sec, int Nsec, SortedDictionary<string, byte[]>? Xattrs);
 
-    /// <summary>A few threads finishing small files; the first error is rethrown by <see cref="Complete"/> (or the next enqueue).</summary>
+    /// <summary>
+    /// A few threads finishing small files. Files go to a worker by their directory, so two workers never create in the
+    /// same directory at once (they would only spin on its lock), and are handed over in batches (one hand-off per
+    /// <see cref="BatchFiles"/> files or <see cref="BatchBytes"/> bytes, so threads rarely wake each other). The first error
+    /// is rethrown by <see cref="Complete"/>, <see cref="Drain"/> or the next enqueue.
+    /// </summary>
     private sealed class FileWorkers
     {
-        private readonly System.Collections.Concurrent.BlockingCollection<FileJob> _jobs = new(1024);
+        private const int BatchFiles = 32;
+        private const int BatchBytes = 1024 * 1024;
+        private readonly System.Collections.Concurrent.BlockingCollection<List<FileJob>>[] _queues;
+        private readonly List<FileJob>[] _pending;
+        private readonly long[] _pendingBytes;
         private readonly Thread[] _threads;
         private readonly TarApplier _owner;
+        private readonly object _idle = new(); // Monitor.Wait/PulseAll need a monitor, not a System.Threading.Lock
+        private int _outstanding;
         private Exception? _error;
         private bool _completed;
 
         public FileWorkers(TarApplier owner, int count)
         {
             _owner = owner;
+            _queues = new System.Collections.Concurrent.BlockingCollection<List<FileJob>>[count];
+            _pending = new List<FileJob>[count];
+            _pendingBytes = new long[count];
             _threads = new Thread[count];
             for (var i = 0; i < count; i++)
             {
-                _threads[i] = new Thread(Run) { IsBackground = true, Name = "gantry-unpack" };
+                _queues[i] = new(16);
+                _pending[i] = new(BatchFiles);
+                var queue = _queues[i];
+                _threads[i] = new Thread(() => Run(queue)) { IsBackground = true, Name = "gantry-unpack" };
                 _threads[i].Start();
             }
         }
@@ -737,21 +814,61 @@ internal sealed unsafe class TarApplier : IDisposable
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
             }
 
-            _jobs.Add(job);
+            var path = job.Path.AsSpan();
+            var dir = path[..Math.Max(path.LastIndexOf('/'), 0)];
+            var worker = (int)((uint)string.GetHashCode(dir) % (uint)_queues.Length);
+            _pending[worker].Add(job);
+            _pendingBytes[worker] += job.Length;
+            if (_pending[worker].Count >= BatchFiles || _pendingBytes[worker] >= BatchBytes)
+            {
+                Flush(worker);
+            }
+        }
+
+        /// <summary>Hands over the pending batches and waits until every file handed over so far is finished.</summary>
+        public void Drain()
+        {
+            FlushAll();
+            lock (_idle)
+            {
+                while (_outstanding > 0)
+                {
+                    Monitor.Wait(_idle);
+                }
+            }
+
+            if (Volatile.Read(ref _error) is { } error)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+            }
         }
 
         public void Complete(bool rethrow)
         {
             if (!_completed)
             {
-                _completed = true;
-                _jobs.CompleteAdding();
-                foreach (var t in _threads)
+                try
                 {
-                    t.Join();
+                    FlushAll();
                 }
+                finally
+                {
+                    _completed = true;
+                    foreach (var q in _queues)
+                    {
+                        q.CompleteAdding();
+                    }
 
-                _jobs.Dispose();
+                    foreach (var t in _threads)
+                    {
+                        t.Join();
+                    }
+
+                    foreach (var q in _queues)
+                    {
+                        q.Dispose();
+                    }
+                }
             }
 
             if (rethrow && _error is { } error)
@@ -760,31 +877,73 @@ internal sealed unsafe class TarApplier : IDisposable
             }
         }
 
-        private void Run()
+        private void FlushAll()
         {
-            foreach (var job in _jobs.GetConsumingEnumerable())
+            for (var i = 0; i < _queues.Length; i++)
             {
-                try
+                Flush(i);
+            }
+        }
+
+        private void Flush(int worker)
+        {
+            if (_completed || _pending[worker].Count == 0)
+            {
+                return;
+            }
+
+            var batch = _pending[worker];
+            _pending[worker] = new List<FileJob>(BatchFiles);
+            _pendingBytes[worker] = 0;
+            lock (_idle)
+            {
+                _outstanding += batch.Count;
+            }
+
+            _queues[worker].Add(batch);
+        }
+
+        private void Run(System.Collections.Concurrent.BlockingCollection<List<FileJob>> queue)
+        {
+            foreach (var batch in queue.GetConsumingEnumerable())
+            {
+                foreach (var job in batch)
                 {
-                    if (Volatile.Read(ref _error) is null)
+                    try
                     {
-                        _owner.CompleteFile(job);
+                        if (Volatile.Read(ref _error) is null)
+                        {
+                            _owner.CompleteFile(job);
+                        }
+                    }
+                    catch (Exception ex)
+                    {
+                        Interlocked.CompareExchange(ref _error, ex, null);
+                    }
+                    finally
+                    {
+                        Finish(job);
                     }
                 }
-                catch (Exception ex)
+
+                lock (_idle)
                 {
-                    Interlocked.CompareExchange(ref _error, ex, null);
-                }
-                finally
-                {
-                    Finish(job);
+                    _outstanding -= batch.Count;
+                    if (_outstanding == 0)
+                    {
+                        Monitor.PulseAll(_idle);
+                    }
                 }
             }
         }
 
         private static void Finish(in FileJob job)
         {
-            Libc.Close(job.Fd);
+            if (job.Fd >= 0)
+            {
+                Libc.Close(job.Fd);
+            }
+
             System.Buffers.ArrayPool<byte>.Shared.Return(job.Buffer);
         }
     }

@@ -171,6 +171,34 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "geteuid")]
     public static partial uint Geteuid();
 
+    [LibraryImport(Lib, EntryPoint = "getegid")]
+    public static partial uint Getegid();
+
+    /// <summary>
+    /// The process's umask, read from /proc/self/status (changing it to read it would race other threads creating files);
+    /// 0777 (mask everything, i.e. always chmod) when it cannot be read.
+    /// </summary>
+    public static int Umask { get; } = ReadUmask();
+
+    private static int ReadUmask()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/status"))
+            {
+                if (line.StartsWith("Umask:", StringComparison.Ordinal))
+                {
+                    return Convert.ToInt32(line[6..].Trim(), 8);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
+        {
+        }
+
+        return 0x1FF;
+    }
+
     public static int LastError => Marshal.GetLastPInvokeError();
 
     public static string ErrorText(int errno) => Marshal.GetPInvokeErrorMessage(errno);
