@@ -19,6 +19,7 @@ public sealed partial class SnapshotStore
     private readonly IBlobReader _blobs;
     private readonly SnapshotStoreOptions _options;
     private readonly ConcurrentDictionary<Digest, Lazy<Task<string>>> _unpacking = new();
+    private readonly ConcurrentDictionary<Digest, long> _measured = new();
     private readonly string _layers;
     private readonly string _active;
     private readonly string _tmp;
@@ -71,6 +72,42 @@ public sealed partial class SnapshotStore
 
         var lazy = _unpacking.GetOrAdd(layer.DiffId, _ => new Lazy<Task<string>>(() => UnpackLayerAsync(layer, cancellationToken)));
         return AwaitAndForget(layer.DiffId, lazy.Value);
+    }
+
+    /// <summary>
+    /// Unpacks every layer of <paramref name="layers"/> that is not unpacked yet (at most <see cref="SnapshotStoreOptions.MaxParallelUnpacks"/>
+    /// at a time), as docker and podman do at pull, so the first <c>run</c> or build step over them mounts at once. Each is checked
+    /// against its diffID. Returns the uncompressed (tar) size of the layers this call unpacked, by blob digest. Does nothing
+    /// where snapshots are copies (no overlayfs): those are made from the blobs per container. Hold <see cref="HoldAsync"/>
+    /// until the layers are referenced by a stored image, or a concurrent prune may remove them.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<Digest, long>> UnpackLayersAsync(IReadOnlyList<SnapshotLayer> layers, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(layers);
+        var sizes = new ConcurrentDictionary<Digest, long>();
+        if (!UsesOverlay)
+        {
+            return sizes;
+        }
+
+        using var gate = new SemaphoreSlim(_options.MaxParallelUnpacks);
+        await Task.WhenAll(layers.DistinctBy(l => l.DiffId).Where(l => !HasLayer(l.DiffId)).Select(async l =>
+        {
+            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await EnsureLayerAsync(l, cancellationToken).ConfigureAwait(false);
+                if (_measured.TryGetValue(l.DiffId, out var size))
+                {
+                    sizes[l.Blob.Digest] = size;
+                }
+            }
+            finally
+            {
+                gate.Release();
+            }
+        })).ConfigureAwait(false);
+        return sizes;
     }
 
     /// <summary>Where the layer with this diffID is (or would be) unpacked: <c>layers/&lt;hex&gt;/fs</c>, an overlay lower dir.</summary>
@@ -424,13 +461,14 @@ public sealed partial class SnapshotStore
             await using (blob.ConfigureAwait(false))
             {
                 using var verifying = new VerifyingStream(blob, layer.Blob.Digest, layer.Blob.Size, $"layer {layer.Blob.Digest}");
-                await LayerExtractor.ExtractAsync(verifying, Path.Combine(staging, "fs"), new ExtractOptions
+                var result = await LayerExtractor.ExtractAsync(verifying, Path.Combine(staging, "fs"), new ExtractOptions
                 {
                     Mode = ExtractMode.OverlayLower,
                     ExpectedDiffId = layer.DiffId,
                     Description = $"layer {layer.Blob.Digest}",
                     Compression = MediaTypes.LayerCompression(layer.Blob.MediaType) == Compression.None ? null : MediaTypes.LayerCompression(layer.Blob.MediaType),
                 }, cancellationToken).ConfigureAwait(false);
+                _measured[layer.DiffId] = result.UncompressedSize;
             }
 
             await File.WriteAllTextAsync(Path.Combine(staging, "diffid"), layer.DiffId + "\n", cancellationToken).ConfigureAwait(false);

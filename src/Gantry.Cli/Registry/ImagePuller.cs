@@ -1,8 +1,9 @@
-// Owns: pulling a reference into the local content store and naming it, with docker's pull output. Called by pull, run and build.
+// Owns: pulling a reference into the local content store, unpacking its layers into the snapshot store and naming it, with docker's pull output. Called by pull, run and build.
 using Gantry.Content;
 using Gantry.Oci;
 using Gantry.Reference;
 using Gantry.Registry.Client;
+using Gantry.Snapshots;
 
 namespace Gantry.Cli.Registry;
 
@@ -23,7 +24,8 @@ public static class ImagePuller
         ArgumentNullException.ThrowIfNull(reference);
         ArgumentNullException.ThrowIfNull(progressOut);
         reference = reference.ToDockerRef();
-        settings ??= new RegistrySettings(storeRoot: Path.GetDirectoryName(store.ContentDirectory));
+        var storeRoot = Path.GetDirectoryName(store.ContentDirectory)!;
+        settings ??= new RegistrySettings(storeRoot: storeRoot);
         var before = await store.FindByNameAsync(reference, cancellationToken).ConfigureAwait(false);
         var label = reference.Tag ?? reference.Digest!.Value.ToString();
         if (!quiet)
@@ -45,11 +47,19 @@ public static class ImagePuller
                 names.Add(reference.WithoutTagOrDigest().WithDigest(pulled.Root.Digest));
             }
 
-            // Before naming: each new layer is decompressed once (gzip or zstd) to record its diff ID and uncompressed size,
-            // which `images`, `image inspect`, `history` and `system df` show; layers already recorded are not read again.
+            // Before naming: the new layers are unpacked into the snapshot store (as docker and podman do at pull; checked
+            // against the config's diff IDs), so the first run or build step mounts at once. That one decompression also
+            // gives each layer's diff ID and uncompressed size, which `images`, `image inspect`, `history` and `system df`
+            // show; layers not unpacked here (already unpacked, or no overlayfs) are measured once instead.
             var unnamed = await store.LoadImageAsync(pulled.Root, [], cancellationToken).ConfigureAwait(false);
-            await store.GetLayerInfoAsync(unnamed, cancellationToken).ConfigureAwait(false);
-            var image = await store.StoreManifestAsync(rootBytes, names, cancellationToken).ConfigureAwait(false);
+            var snapshots = new SnapshotStore(storeRoot, store.Blobs);
+            Image image;
+            using (await snapshots.HoldAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await UnpackAsync(store, snapshots, unnamed, cancellationToken).ConfigureAwait(false);
+                await store.GetLayerInfoAsync(unnamed, cancellationToken).ConfigureAwait(false);
+                image = await store.StoreManifestAsync(rootBytes, names, cancellationToken).ConfigureAwait(false);
+            }
             if (!quiet)
             {
                 progressOut.WriteLine($"Digest: {pulled.Root.Digest}");
@@ -66,6 +76,26 @@ public static class ImagePuller
             foreach (var client in sources)
             {
                 client.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Unpacks the image's layers that are not unpacked yet and records the uncompressed sizes measured doing it.</summary>
+    private static async Task UnpackAsync(ImageStore store, SnapshotStore snapshots, Image image, CancellationToken cancellationToken)
+    {
+        var diffIds = image.Config.RootFs.DiffIds;
+        if (diffIds.Count != image.Layers.Count)
+        {
+            throw new GantryException($"the pulled image {image.Id} is inconsistent: {image.Layers.Count} layers but {diffIds.Count} diff IDs in its config");
+        }
+
+        var layers = image.Layers.Select((l, i) => new SnapshotLayer(l, diffIds[i])).ToList();
+        var sizes = await snapshots.UnpackLayersAsync(layers, cancellationToken).ConfigureAwait(false);
+        foreach (var layer in layers)
+        {
+            if (sizes.TryGetValue(layer.Blob.Digest, out var size))
+            {
+                await store.RecordLayerInfoAsync(layer.Blob.Digest, layer.DiffId, size, cancellationToken).ConfigureAwait(false);
             }
         }
     }
