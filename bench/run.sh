@@ -111,6 +111,7 @@ run_workload() {   # run_workload WORKLOAD REP : cold, warm (no change), edit, p
 if [[ "$PARTS" == *" builds "* ]]; then
     for rep in $(seq 1 "$RUNS"); do
         for w in "${WORKLOADS[@]}"; do
+            settle_fs
             for tool in "${TOOLS[@]}"; do log "build $w with $tool (run $rep/$RUNS)"; tool_use "$tool"; run_workload "$w" "$rep"; done
         done
     done
@@ -121,7 +122,7 @@ if [[ "$PARTS" == *" pullrun "* ]]; then   # pull + first run of the node base i
     for rep in $(seq 1 "$RUNS"); do
         for tool in "${TOOLS[@]}"; do
             [ "$tool" = classic ] || [ "$tool" = buildah ] && continue   # same daemon as buildkit / no `run IMAGE`
-            tool_use "$tool"; t_fresh; cmd_pullrun "$NODE_REF"
+            tool_use "$tool"; t_fresh; settle_fs; cmd_pullrun "$NODE_REF"
             record "$TOOL" node pullrun "$rep" "${CMD[@]}"
             t_stop; umount_rm "$STORE"
         done
