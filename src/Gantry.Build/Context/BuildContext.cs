@@ -123,8 +123,13 @@ public sealed class BuildContext : IDisposable
     public static string CleanRelative(string path, out bool escapes)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var parts = new List<string>();
         escapes = false;
+        if (IsClean(path))
+        {
+            return path; // the common case (every context walk and COPY plan): no allocation
+        }
+
+        var parts = new List<string>();
         foreach (var seg in path.Replace('\\', '/').Split('/'))
         {
             if (seg.Length == 0 || seg == ".")
@@ -148,6 +153,36 @@ public sealed class BuildContext : IDisposable
         }
 
         return string.Join('/', parts);
+    }
+
+    /// <summary>True when <paramref name="path"/> is already what <see cref="CleanRelative"/> would return.</summary>
+    internal static bool IsClean(ReadOnlySpan<char> path)
+    {
+        if (path.Length == 0)
+        {
+            return true;
+        }
+
+        if (path[0] == '/' || path[^1] == '/' || path.Contains('\\'))
+        {
+            return false;
+        }
+
+        var start = 0;
+        while (start <= path.Length)
+        {
+            var end = path[start..].IndexOf('/');
+            end = end < 0 ? path.Length : start + end;
+            var seg = path[start..end];
+            if (seg.Length == 0 || seg is "." or "..")
+            {
+                return false;
+            }
+
+            start = end + 1;
+        }
+
+        return true;
     }
 
     private static async Task ExtractTarSafelyAsync(Stream tar, string dir, CancellationToken cancellationToken)

@@ -11,7 +11,7 @@ public static class CopyChecksum
 {
     /// <summary>
     /// Hashes every entry's path, type, owner, mode, link target and content hash (from the stat cache, so unchanged files
-    /// cost one statx each). Files needing a real hash are hashed on all cores. Returns the planned entries with ContentHash set.
+    /// cost nothing more than the context walk's statx). Files needing a real hash are hashed on all cores. Returns the planned entries with ContentHash set.
     /// </summary>
     public static (string Checksum, IReadOnlyList<PlannedEntry> Entries) Compute(IReadOnlyList<PlannedEntry> entries, ContextHashCache cache, CancellationToken cancellationToken)
     {
@@ -29,7 +29,7 @@ public static class CopyChecksum
                 }
                 else if (e.SourcePath is not null)
                 {
-                    hashes[i] = cache.GetHash(e.SourcePath, FileStatReader.Lstat(e.SourcePath));
+                    hashes[i] = cache.GetHash(e.SourcePath, e.SourceStat ?? FileStatReader.Lstat(e.SourcePath));
                 }
                 else
                 {

@@ -211,6 +211,7 @@ public static class CopyPlanner
             Path = rel,
             Kind = PlannedKind.File,
             SourcePath = source.FullPath,
+            SourceStat = source.Stat,
             Uid = uid,
             Gid = gid,
             Mode = mode ?? (int)source.Stat.Permissions,
@@ -251,7 +252,14 @@ public static class CopyPlanner
             return "/" + BuildContext.CleanRelative(rel, out _);
         }
 
-        return "/" + BuildContext.CleanRelative((dir.Length == 0 ? "/" : dir) + "/" + rel, out _);
+        var d = dir.Length == 0 ? "/" : dir;
+        if (d[0] == '/' && BuildContext.IsClean(d.AsSpan(1)) && BuildContext.IsClean(rel))
+        {
+            // the common case (every file of a COPY'd directory): already clean, one concatenation
+            return rel.Length == 0 ? d : d.Length == 1 ? "/" + rel : d + "/" + rel;
+        }
+
+        return "/" + BuildContext.CleanRelative(d + "/" + rel, out _);
     }
 
     private static DateTimeOffset Clamp(DateTimeOffset t, DateTimeOffset? clamp) => clamp is { } c && t > c ? c : t;

@@ -1,4 +1,6 @@
 // Owns: one entry a COPY/ADD step will write into its layer (destination, type, owner, mode, where its bytes come from).
+using Gantry.Build.Native;
+
 namespace Gantry.Build.Steps;
 
 public enum PlannedKind
@@ -19,6 +21,9 @@ public sealed record PlannedEntry
     public required PlannedKind Kind { get; init; }
 
     public string? SourcePath { get; init; }
+
+    /// <summary>The lstat of <see cref="SourcePath"/> taken when the context was walked (the stat cache's key), or null to stat it again.</summary>
+    public FileStat? SourceStat { get; init; }
 
     public ReadOnlyMemory<byte>? Content { get; init; }
 
