@@ -84,30 +84,41 @@ public sealed partial class SnapshotStore
     public async Task<IReadOnlyDictionary<Digest, long>> UnpackLayersAsync(IReadOnlyList<SnapshotLayer> layers, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(layers);
-        var sizes = new ConcurrentDictionary<Digest, long>();
+        var sizes = new Dictionary<Digest, long>();
         if (!UsesOverlay)
         {
             return sizes;
         }
 
+        var missing = layers.DistinctBy(l => l.DiffId).Where(l => !HasLayer(l.DiffId)).ToList();
+        await EnsureLayersAsync(missing, cancellationToken).ConfigureAwait(false);
+        foreach (var l in missing)
+        {
+            if (_measured.TryGetValue(l.DiffId, out var size))
+            {
+                sizes[l.Blob.Digest] = size;
+            }
+        }
+
+        return sizes;
+    }
+
+    /// <summary>Unpacks the layers not unpacked yet, at most <see cref="SnapshotStoreOptions.MaxParallelUnpacks"/> at a time.</summary>
+    private async Task EnsureLayersAsync(IEnumerable<SnapshotLayer> layers, CancellationToken cancellationToken)
+    {
         using var gate = new SemaphoreSlim(_options.MaxParallelUnpacks);
-        await Task.WhenAll(layers.DistinctBy(l => l.DiffId).Where(l => !HasLayer(l.DiffId)).Select(async l =>
+        await Task.WhenAll(layers.Select(async l =>
         {
             await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
                 await EnsureLayerAsync(l, cancellationToken).ConfigureAwait(false);
-                if (_measured.TryGetValue(l.DiffId, out var size))
-                {
-                    sizes[l.Blob.Digest] = size;
-                }
             }
             finally
             {
                 gate.Release();
             }
         })).ConfigureAwait(false);
-        return sizes;
     }
 
     /// <summary>Where the layer with this diffID is (or would be) unpacked: <c>layers/&lt;hex&gt;/fs</c>, an overlay lower dir.</summary>
@@ -335,19 +346,7 @@ public sealed partial class SnapshotStore
             if (UsesOverlay)
             {
                 kind = readOnly ? "view" : "overlay";
-                using var gate = new SemaphoreSlim(_options.MaxParallelUnpacks);
-                await Task.WhenAll(layers.Select(async l =>
-                {
-                    await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-                    try
-                    {
-                        await EnsureLayerAsync(l, cancellationToken).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        gate.Release();
-                    }
-                })).ConfigureAwait(false);
+                await EnsureLayersAsync(layers, cancellationToken).ConfigureAwait(false);
                 if (!readOnly)
                 {
                     Directory.CreateDirectory(Path.Combine(staging, "upper"));

@@ -728,16 +728,14 @@ internal sealed unsafe class TarApplier : IDisposable
     /// <summary>Owner, mode, xattrs and times of a file being written (by descriptor, never by path); thread-safe.</summary>
     private void FinishFile(int fd, string name, int uid, int gid, int mode, uint createMode, long sec, int nsec, SortedDictionary<string, byte[]>? xattrs)
     {
-        var chowned = false;
         if (_chown && !(_createdAsRoot && uid == 0 && gid == 0))
         {
             Check(Libc.Fchown(fd, uid, gid), "chown", name);
-            chowned = true;
         }
 
-        // fchown clears setuid/setgid, so a file with those is always chmodded after it; otherwise only when the umask
-        // took bits off the create mode.
-        if (createMode != (uint)(mode & 0xFFF) || (createMode & (uint)Libc.Umask) != 0 || (chowned && (mode & 0xC00) != 0))
+        // Only when the file was not created with its final mode: setuid/setgid/sticky (which CreateMode leaves out, so
+        // they are also set after fchown, which would clear them) or bits the umask took off.
+        if (createMode != (uint)(mode & 0xFFF) || (createMode & (uint)Libc.Umask) != 0)
         {
             Check(Libc.Fchmod(fd, (uint)mode), "chmod", name);
         }
