@@ -21,6 +21,7 @@ namespace Gantry.Registry.Server.Storage;
 public sealed partial class RegistryStorage
 {
     private const int BufferSize = 256 * 1024;
+    private const int AppendBatch = 128 * 1024;
     private readonly ConcurrentDictionary<string, UploadSession> _uploads = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Repo, string Digest), CachedManifest> _manifestCache = new();
     private readonly ConcurrentDictionary<(string Repo, string Tag), Digest> _tagCache = new();
@@ -186,18 +187,26 @@ public sealed partial class RegistryStorage
         using var file = File.OpenHandle(session.DataPath, FileMode.Open, FileAccess.Write, FileShare.Read);
         var offset = session.Offset;
         var synced = offset; // writeback has been started for everything below this
+        var segments = new List<ReadOnlyMemory<byte>>(64);
         try
         {
             while (true)
             {
-                var result = await body.ReadAsync(cancellationToken).ConfigureAwait(false);
+                // Wait for a good handful of Kestrel's 4 KiB blocks and write them with one pwritev, not one pwrite each.
+                var result = await body.ReadAtLeastAsync(AppendBatch, cancellationToken).ConfigureAwait(false);
                 var buffer = result.Buffer;
+                segments.Clear();
                 foreach (var segment in buffer)
                 {
-                    RandomAccess.Write(file, segment.Span, offset);
+                    segments.Add(segment);
                     session.Hasher?.AppendData(segment.Span);
-                    offset += segment.Length;
-                    appended += segment.Length;
+                }
+
+                if (segments.Count > 0)
+                {
+                    RandomAccess.Write(file, segments, offset);
+                    offset += buffer.Length;
+                    appended += buffer.Length;
                 }
 
                 body.AdvanceTo(buffer.End);
