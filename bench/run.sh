@@ -105,7 +105,21 @@ run_workload() {   # run_workload WORKLOAD REP : cold, warm (no change), edit, p
     cmd_push "$ref"; record "$TOOL" "$w" push "$rep" "${CMD[@]}"
     t_fresh
     cmd_pull "$ref"; record "$TOOL" "$w" pull "$rep" "${CMD[@]}"
+    if [ "$TOOL" = podman ]; then skopeo_steps "$ref" "$w" "$rep"; fi
     t_stop; umount_rm "$STORE"; rm -rf "$ctx"
+}
+
+# skopeo_steps REF WORKLOAD REP : `skopeo copy` of the image podman just pulled, out of podman's store to the registry
+# (push) and from the registry into an empty containers-storage store (pull, layers applied as podman does).
+skopeo_steps() {
+    local src="containers-storage:[overlay@$STORE/root+$STORE/runroot]$1" ref="$REG_ADDR/push/skopeo-$3/$2:latest"
+    local dst="$STATE/stores/skopeo"
+    reset_registry
+    record skopeo "$2" push "$3" skopeo copy -q --dest-tls-verify=false "$src" "docker://$ref"
+    umount_rm "$dst"; mkdir -p "$dst"
+    record skopeo "$2" pull "$3" skopeo copy -q --src-tls-verify=false "docker://$ref" \
+        "containers-storage:[overlay@$dst/root+$dst/runroot]$ref"
+    umount_rm "$dst"
 }
 
 if [[ "$PARTS" == *" builds "* ]]; then

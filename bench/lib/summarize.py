@@ -8,9 +8,9 @@ import statistics
 import subprocess
 import sys
 
-ANCHORS = ["buildkit", "classic", "buildah", "podman"]
+ANCHORS = ["buildkit", "classic", "buildah", "podman", "skopeo"]  # skopeo: push and pull only (`skopeo copy`)
 NAMES = {"gantry": "gantry", "buildkit": "docker BuildKit", "classic": "docker classic", "buildah": "buildah",
-         "podman": "podman", "distribution": "docker-registry"}
+         "podman": "podman", "skopeo": "skopeo copy", "distribution": "docker-registry"}
 STEPS = ["cold", "warm", "edit", "push", "pull"]
 TARGET = {"cold": 0.5, "push": 0.5, "pull": 0.5, "pullrun": 0.5, "warm": 0.25, "edit": 0.25, "images": 0.5}
 STEP_TEXT = {"cold": "cold build", "warm": "no-change rebuild", "edit": "one-file rebuild", "push": "push",
