@@ -1,4 +1,4 @@
-// Owns: the few libc calls the runtime needs (mount, umount2, kill, getrlimit, setsid), as AOT-safe source-generated P/Invokes.
+// Owns: the few libc calls the runtime needs (mount, umount2, kill, getrlimit, setsid, open/flock/close for the container lock), as AOT-safe source-generated P/Invokes.
 using System.Runtime.InteropServices;
 
 namespace Gantry.Runtime.Native;
@@ -24,6 +24,21 @@ internal static partial class Libc
 
     [LibraryImport("libc", EntryPoint = "setsid", SetLastError = true)]
     public static partial int Setsid();
+
+    public const int O_RDWR = 2;
+    public const int O_CREAT = 0x40;
+    public const int O_CLOEXEC = 0x80000;
+    public const int LOCK_EX = 2;
+    public const int EINTR = 4;
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Open(string path, int flags, int mode);
+
+    [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
+    public static partial int Flock(int fd, int operation);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    public static partial int Close(int fd);
 
     [LibraryImport("libc", EntryPoint = "geteuid")]
     public static partial uint Geteuid();

@@ -235,19 +235,34 @@ public sealed class ContainerStore
         File.Move(tmp, path, overwrite: true);
     }
 
-    private FileStream Lock()
+    /// <summary>
+    /// An exclusive flock(2) on containers/.lock, taken explicitly: the CLI runs with .NET's implicit FileStream
+    /// locking switched off (System.IO.DisableFileLocking), so FileShare.None would no longer exclude other processes.
+    /// </summary>
+    private ContainerLock Lock()
     {
         var path = Path.Combine(Root, ".lock");
-        for (var attempt = 0; ; attempt++)
+        var fd = Libc.Open(path, Libc.O_RDWR | Libc.O_CREAT | Libc.O_CLOEXEC, 0b110_100_100);
+        if (fd < 0)
         {
-            try
+            throw new GantryException($"cannot open the container lock {path}: {Libc.LastError()}; check the store root is writable.");
+        }
+
+        while (Libc.Flock(fd, Libc.LOCK_EX) != 0)
+        {
+            if (System.Runtime.InteropServices.Marshal.GetLastPInvokeError() != Libc.EINTR)
             {
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException) when (attempt < 2000)
-            {
-                Thread.Sleep(5);
+                var error = Libc.LastError();
+                _ = Libc.Close(fd);
+                throw new GantryException($"cannot lock {path}: {error}; check the store root is on a local file system that supports flock.");
             }
         }
+
+        return new ContainerLock(fd);
+    }
+
+    private sealed class ContainerLock(int fd) : IDisposable
+    {
+        public void Dispose() => _ = Libc.Close(fd);
     }
 }
