@@ -85,7 +85,15 @@ public sealed partial class ImageStore
     private void WriteIndexEntries(List<Descriptor> entries)
     {
         var index = new ImageIndex { SchemaVersion = 2, MediaType = MediaTypes.OciIndex, Manifests = entries };
-        AtomicFile.WriteAllBytes(IndexPath, OciJson.Serialize(index));
+        var bytes = OciJson.Serialize(index);
+
+        // Re-tagging what a name already points at (every no-change rebuild) changes nothing: skip the write and its fsyncs.
+        if (File.Exists(IndexPath) && new FileInfo(IndexPath).Length == bytes.Length && File.ReadAllBytes(IndexPath).AsSpan().SequenceEqual(bytes))
+        {
+            return;
+        }
+
+        AtomicFile.WriteAllBytes(IndexPath, bytes);
     }
 
     /// <summary>The name an index.json entry carries, or null for a dangling entry.</summary>
