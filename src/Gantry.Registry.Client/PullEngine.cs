@@ -1,5 +1,6 @@
 // Owns: pulling one image from a registry (or its mirrors) into a blob store: platform selection, verified concurrent blob fetches.
 using System.Collections.Concurrent;
+using System.IO.Pipelines;
 using Gantry.Oci;
 using Gantry.Registry.Client.Transfer;
 
@@ -16,13 +17,15 @@ public sealed class PullEngine
     private readonly IBlobStore _store;
     private readonly RegistryOptions _options;
     private readonly BlobSourceIndex? _sources;
+    private readonly ILayerTap? _tap;
 
-    public PullEngine(IBlobStore store, RegistryOptions? options = null, BlobSourceIndex? sources = null)
+    public PullEngine(IBlobStore store, RegistryOptions? options = null, BlobSourceIndex? sources = null, ILayerTap? tap = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         _store = store;
         _options = options ?? new RegistryOptions();
         _sources = sources;
+        _tap = tap;
     }
 
     /// <param name="sources">Where to pull from, in order: mirrors first, the real registry last. Later ones are fallbacks.</param>
@@ -78,7 +81,16 @@ public sealed class PullEngine
         }
 
         var seen = new ConcurrentDictionary<Digest, Task<bool>>();
-        var tasks = blobs.Select(b => seen.GetOrAdd(b.Blob.Digest, _ => FetchBlobAsync(usable, repository, b.Blob, b.IsLayer, gate, progress, cancellationToken))).ToList();
+        ImageConfig? tapConfig = null;
+        if (_tap is not null)
+        {
+            // A tap needs the config (its diff IDs) before the layers: fetch that small blob first.
+            var configTask = seen.GetOrAdd(manifest.Config.Digest, _ => FetchBlobAsync(usable, repository, manifest.Config, false, -1, null, gate, progress, cancellationToken));
+            await configTask.ConfigureAwait(false);
+            tapConfig = await ReadConfigAsync(manifest.Config, $"the image config {manifest.Config.Digest} of {client.Registry}/{repository}", cancellationToken).ConfigureAwait(false);
+        }
+
+        var tasks = blobs.Select((b, i) => seen.GetOrAdd(b.Blob.Digest, _ => FetchBlobAsync(usable, repository, b.Blob, b.IsLayer, i - 1, tapConfig, gate, progress, cancellationToken))).ToList();
         try
         {
             await Task.WhenAll(tasks).ConfigureAwait(false);
@@ -114,24 +126,28 @@ public sealed class PullEngine
             }
         }
 
-        await using (var configStream = await _store.OpenReadAsync(manifest.Config.Digest, cancellationToken).ConfigureAwait(false))
+        var config = tapConfig ?? await ReadConfigAsync(manifest.Config, $"the image config {manifest.Config.Digest} of {client.Registry}/{repository}", cancellationToken).ConfigureAwait(false);
+        await _store.WriteAsync(manifestFetched.Descriptor, new MemoryStream(manifestFetched.Bytes, writable: false), cancellationToken).ConfigureAwait(false);
+        if (!ReferenceEquals(manifestFetched, root))
         {
-            using var ms = new MemoryStream();
-            await configStream.CopyToAsync(ms, cancellationToken).ConfigureAwait(false);
-            var config = OciJson.ParseConfig(ms.ToArray(), $"the image config {manifest.Config.Digest} of {client.Registry}/{repository}");
-            await _store.WriteAsync(manifestFetched.Descriptor, new MemoryStream(manifestFetched.Bytes, writable: false), cancellationToken).ConfigureAwait(false);
-            if (!ReferenceEquals(manifestFetched, root))
-            {
-                await _store.WriteAsync(root.Descriptor, new MemoryStream(root.Bytes, writable: false), cancellationToken).ConfigureAwait(false);
-            }
-
-            return new PulledImage(root.Descriptor, manifestFetched.Descriptor, manifest, manifest.Config, config, client.Registry, downloaded, present);
+            await _store.WriteAsync(root.Descriptor, new MemoryStream(root.Bytes, writable: false), cancellationToken).ConfigureAwait(false);
         }
+
+        return new PulledImage(root.Descriptor, manifestFetched.Descriptor, manifest, manifest.Config, config, client.Registry, downloaded, present);
+    }
+
+    private async Task<ImageConfig> ReadConfigAsync(Descriptor configBlob, string what, CancellationToken cancellationToken)
+    {
+        await using var configStream = await _store.OpenReadAsync(configBlob.Digest, cancellationToken).ConfigureAwait(false);
+        using var ms = new MemoryStream();
+        await configStream.CopyToAsync(ms, cancellationToken).ConfigureAwait(false);
+        return OciJson.ParseConfig(ms.ToArray(), what);
     }
 
     /// <summary>Fetches one blob into the store; false when it was already there.</summary>
-    private async Task<bool> FetchBlobAsync(IReadOnlyList<RegistryClient> sources, string repository, Descriptor blob, bool isLayer, SemaphoreSlim gate,
-        IProgress<TransferEvent>? progress, CancellationToken cancellationToken)
+    /// <param name="layerIndex">The blob's position among the manifest's layers (-1 for the config), for the tap.</param>
+    private async Task<bool> FetchBlobAsync(IReadOnlyList<RegistryClient> sources, string repository, Descriptor blob, bool isLayer, int layerIndex, ImageConfig? tapConfig,
+        SemaphoreSlim gate, IProgress<TransferEvent>? progress, CancellationToken cancellationToken)
     {
         if (await _store.ExistsAsync(blob.Digest, cancellationToken).ConfigureAwait(false))
         {
@@ -147,7 +163,8 @@ public sealed class PullEngine
             {
                 try
                 {
-                    await FetchFromAsync(client, repository, blob, isLayer, progress, cancellationToken).ConfigureAwait(false);
+                    var consumer = isLayer && tapConfig is not null ? _tap!.Open(tapConfig, blob, layerIndex) : null;
+                    await FetchFromAsync(client, repository, blob, isLayer, consumer, progress, cancellationToken).ConfigureAwait(false);
                     _sources?.Record(client.Registry, repository, blob.Digest);
                     return true;
                 }
@@ -179,7 +196,8 @@ public sealed class PullEngine
         }
     }
 
-    private async Task FetchFromAsync(RegistryClient client, string repository, Descriptor blob, bool isLayer, IProgress<TransferEvent>? progress, CancellationToken cancellationToken)
+    private async Task FetchFromAsync(RegistryClient client, string repository, Descriptor blob, bool isLayer, Func<Stream, CancellationToken, Task>? consumer,
+        IProgress<TransferEvent>? progress, CancellationToken cancellationToken)
     {
         var stream = await client.OpenBlobAsync(repository, blob, cancellationToken).ConfigureAwait(false);
         long done = 0;
@@ -198,10 +216,59 @@ public sealed class PullEngine
                 progress?.Report(new TransferEvent(blob.Digest, blob.Size, TransferState.Transferring, done, IsLayer: isLayer));
             });
             await using var verifying = new VerifyingStream(counted, blob.Digest, blob.Size, $"blob {blob.Digest} from {client.Registry}/{repository}");
-            await _store.WriteAsync(blob, verifying, cancellationToken).ConfigureAwait(false);
+            if (consumer is null)
+            {
+                await _store.WriteAsync(blob, verifying, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await WriteTappedAsync(blob, verifying, consumer, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         progress?.Report(new TransferEvent(blob.Digest, blob.Size, TransferState.Complete, blob.Size, IsLayer: isLayer));
+    }
+
+    /// <summary>
+    /// Stores the blob while a consumer reads the same bytes from a bounded pipe on its own task. The consumer's failure
+    /// fails the fetch (after the blob is stored); the fetch's failure reaches the consumer as a read error.
+    /// </summary>
+    private async Task WriteTappedAsync(Descriptor blob, Stream source, Func<Stream, CancellationToken, Task> consumer, CancellationToken cancellationToken)
+    {
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 8 << 20, resumeWriterThreshold: 4 << 20, minimumSegmentSize: 256 << 10, useSynchronizationContext: false));
+        var consuming = Task.Run(async () =>
+        {
+            var reader = pipe.Reader.AsStream(leaveOpen: true);
+            try
+            {
+                await consumer(reader, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                await pipe.Reader.CompleteAsync().ConfigureAwait(false);
+            }
+        }, cancellationToken);
+        try
+        {
+            await _store.WriteAsync(blob, new TeeReadStream(source, pipe.Writer), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            await pipe.Writer.CompleteAsync(ex).ConfigureAwait(false);
+            try
+            {
+                await consuming.ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // The fetch's own error is the one to report.
+            }
+
+            throw;
+        }
+
+        await pipe.Writer.CompleteAsync().ConfigureAwait(false);
+        await consuming.ConfigureAwait(false);
     }
 
     private async Task FetchForeignAsync(Descriptor blob, IReadOnlyList<string> urls, bool isLayer, IProgress<TransferEvent>? progress, CancellationToken cancellationToken)

@@ -103,6 +103,33 @@ public sealed partial class SnapshotStore
         return sizes;
     }
 
+    /// <summary>
+    /// Unpacks a layer from a stream of its compressed bytes, such as a pull's download as it arrives (the pull's layer tap),
+    /// checked against its diffID like any unpack, unless it is unpacked already or another unpack of it is under way. The
+    /// stream need not be verified against the blob digest: the diffID check is what makes the directory trustworthy.
+    /// Returns the layer's uncompressed size when this call unpacked it, else null. Hold <see cref="HoldAsync"/> as for
+    /// <see cref="UnpackLayersAsync"/>.
+    /// </summary>
+    public async Task<long?> UnpackFromStreamAsync(SnapshotLayer layer, Stream compressed, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        ArgumentNullException.ThrowIfNull(compressed);
+        if (!UsesOverlay || HasLayer(layer.DiffId))
+        {
+            return null;
+        }
+
+        var mine = new Lazy<Task<string>>(() => UnpackStreamAsync(layer, compressed, cancellationToken));
+        var lazy = _unpacking.GetOrAdd(layer.DiffId, mine);
+        if (!ReferenceEquals(lazy, mine))
+        {
+            return null;
+        }
+
+        await AwaitAndForget(layer.DiffId, lazy.Value).ConfigureAwait(false);
+        return _measured.TryGetValue(layer.DiffId, out var size) ? size : null;
+    }
+
     /// <summary>Unpacks the layers not unpacked yet, at most <see cref="SnapshotStoreOptions.MaxParallelUnpacks"/> at a time.</summary>
     private async Task EnsureLayersAsync(IEnumerable<SnapshotLayer> layers, CancellationToken cancellationToken)
     {
@@ -451,24 +478,31 @@ public sealed partial class SnapshotStore
 
     private async Task<string> UnpackLayerAsync(SnapshotLayer layer, CancellationToken cancellationToken)
     {
+        var blob = await _blobs.OpenReadAsync(layer.Blob.Digest, cancellationToken).ConfigureAwait(false);
+        await using (blob.ConfigureAwait(false))
+        {
+            using var verifying = new VerifyingStream(blob, layer.Blob.Digest, layer.Blob.Size, $"layer {layer.Blob.Digest}");
+            return await UnpackStreamAsync(layer, verifying, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Unpacks the layer's compressed bytes into a staging dir, checks the diffID, and publishes it.</summary>
+    private async Task<string> UnpackStreamAsync(SnapshotLayer layer, Stream compressed, CancellationToken cancellationToken)
+    {
         var target = LayerDir(layer.DiffId);
         var staging = Path.Combine(_tmp, "unpack-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(staging);
         try
         {
-            var blob = await _blobs.OpenReadAsync(layer.Blob.Digest, cancellationToken).ConfigureAwait(false);
-            await using (blob.ConfigureAwait(false))
+            var compression = MediaTypes.LayerCompression(layer.Blob.MediaType);
+            var result = await LayerExtractor.ExtractAsync(compressed, Path.Combine(staging, "fs"), new ExtractOptions
             {
-                using var verifying = new VerifyingStream(blob, layer.Blob.Digest, layer.Blob.Size, $"layer {layer.Blob.Digest}");
-                var result = await LayerExtractor.ExtractAsync(verifying, Path.Combine(staging, "fs"), new ExtractOptions
-                {
-                    Mode = ExtractMode.OverlayLower,
-                    ExpectedDiffId = layer.DiffId,
-                    Description = $"layer {layer.Blob.Digest}",
-                    Compression = MediaTypes.LayerCompression(layer.Blob.MediaType) == Compression.None ? null : MediaTypes.LayerCompression(layer.Blob.MediaType),
-                }, cancellationToken).ConfigureAwait(false);
-                _measured[layer.DiffId] = result.UncompressedSize;
-            }
+                Mode = ExtractMode.OverlayLower,
+                ExpectedDiffId = layer.DiffId,
+                Description = $"layer {layer.Blob.Digest}",
+                Compression = compression == Compression.None ? null : compression,
+            }, cancellationToken).ConfigureAwait(false);
+            _measured[layer.DiffId] = result.UncompressedSize;
 
             await File.WriteAllTextAsync(Path.Combine(staging, "diffid"), layer.DiffId + "\n", cancellationToken).ConfigureAwait(false);
             Publish(staging, target);

@@ -213,4 +213,41 @@ public sealed class SnapshotStoreTests
         Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(store.Root, "tmp")));
         _ = blobs;
     }
+
+    [Fact]
+    public async Task A_layer_streamed_in_as_it_downloads_is_unpacked_once_and_checked_against_its_diff_id()
+    {
+        Requires.Root();
+        using var tmp = new TempDirectory("snap-stream");
+        var (store, _, baseLayer) = await BusyboxStoreAsync(tmp);
+        var busybox = BusyboxRootfs.Get();
+
+        // A wrong diff ID: the unpack fails naming the layer, and no layer dir appears.
+        var wrong = baseLayer with { DiffId = Digest.Compute("not this layer"u8) };
+        await using (var stream = File.OpenRead(busybox.TarGz))
+        {
+            var ex = await Assert.ThrowsAsync<DigestMismatchException>(() => store.UnpackFromStreamAsync(wrong, stream, Ct));
+            Assert.Contains("image config says", ex.Message, StringComparison.Ordinal);
+        }
+
+        Assert.False(store.HasLayer(wrong.DiffId));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(store.Root, "tmp")));
+
+        long? size;
+        await using (var stream = File.OpenRead(busybox.TarGz))
+        {
+            size = await store.UnpackFromStreamAsync(baseLayer, stream, Ct);
+        }
+
+        Assert.Equal(new FileInfo(busybox.Tar).Length, size);
+        Assert.True(store.HasLayer(baseLayer.DiffId));
+        Assert.True(File.Exists(Path.Combine(store.LayerPath(baseLayer.DiffId), "bin", "busybox")));
+
+        // Already there: nothing is read, nothing measured again.
+        await using (var stream = File.OpenRead(busybox.TarGz))
+        {
+            Assert.Null(await store.UnpackFromStreamAsync(baseLayer, stream, Ct));
+            Assert.Equal(0, stream.Position);
+        }
+    }
 }

@@ -37,8 +37,15 @@ public static class ImagePuller
         try
         {
             using var lease = await store.AcquireLeaseAsync(cancellationToken).ConfigureAwait(false);
+
+            // Layers are unpacked into the snapshot store as they download (as docker and podman do after the pull; checked
+            // against the config's diff IDs), so the first run or build step mounts at once. Held until the image is named,
+            // so a concurrent prune cannot remove the new layer dirs.
+            var snapshots = new SnapshotStore(storeRoot, store.Blobs);
+            using var hold = await snapshots.HoldAsync(cancellationToken).ConfigureAwait(false);
+            var tap = new SnapshotLayerTap(snapshots);
             var printer = new TransferPrinter(progressOut, push: false, quiet);
-            var engine = new PullEngine(store.Blobs, settings.Options, settings.Sources);
+            var engine = new PullEngine(store.Blobs, settings.Options, settings.Sources, tap);
             var pulled = await printer.RunAsync(() => engine.PullAsync(sources, reference.Path, reference.Digest?.ToString() ?? reference.Tag!, platform, printer, cancellationToken)).ConfigureAwait(false);
             var rootBytes = await store.Blobs.ReadAllBytesAsync(pulled.Root.Digest, cancellationToken).ConfigureAwait(false);
             var names = new List<ImageReference> { reference };
@@ -47,19 +54,18 @@ public static class ImagePuller
                 names.Add(reference.WithoutTagOrDigest().WithDigest(pulled.Root.Digest));
             }
 
-            // Before naming: the new layers are unpacked into the snapshot store (as docker and podman do at pull; checked
-            // against the config's diff IDs), so the first run or build step mounts at once. That one decompression also
-            // gives each layer's diff ID and uncompressed size, which `images`, `image inspect`, `history` and `system df`
-            // show; layers not unpacked here (already unpacked, or no overlayfs) are measured once instead.
-            var unnamed = await store.LoadImageAsync(pulled.Root, [], cancellationToken).ConfigureAwait(false);
-            var snapshots = new SnapshotStore(storeRoot, store.Blobs);
-            Image image;
-            using (await snapshots.HoldAsync(cancellationToken).ConfigureAwait(false))
+            // Before naming: layers the download did not unpack (blob already stored, snapshot missing) are unpacked now. That
+            // one decompression also gives each layer's diff ID and uncompressed size, which `images`, `image inspect`,
+            // `history` and `system df` show; layers not unpacked here (already unpacked, or no overlayfs) are measured once instead.
+            foreach (var (blob, (diffId, size)) in tap.Unpacked)
             {
-                await UnpackAsync(store, snapshots, unnamed, cancellationToken).ConfigureAwait(false);
-                await store.GetLayerInfoAsync(unnamed, cancellationToken).ConfigureAwait(false);
-                image = await store.StoreManifestAsync(rootBytes, names, cancellationToken).ConfigureAwait(false);
+                await store.RecordLayerInfoAsync(blob, diffId, size, cancellationToken).ConfigureAwait(false);
             }
+
+            var unnamed = await store.LoadImageAsync(pulled.Root, [], cancellationToken).ConfigureAwait(false);
+            await UnpackAsync(store, snapshots, unnamed, cancellationToken).ConfigureAwait(false);
+            await store.GetLayerInfoAsync(unnamed, cancellationToken).ConfigureAwait(false);
+            var image = await store.StoreManifestAsync(rootBytes, names, cancellationToken).ConfigureAwait(false);
             if (!quiet)
             {
                 progressOut.WriteLine($"Digest: {pulled.Root.Digest}");
