@@ -63,6 +63,9 @@ public static class ImageBuilder
             {
                 Compression = options.Compression,
                 SourceDateEpoch = options.SourceDateEpoch ?? LayerWriteOptions.FromEnvironment(),
+
+                // A COPY or RUN layer that differs from an earlier one in a few files compresses only the chunks around them.
+                MemberCache = new Snapshots.IO.GzipMemberCache(Path.Combine(buildDir, "gzip-members"), store.Blobs.BlobPath),
             };
 
             var session = new BuildSession

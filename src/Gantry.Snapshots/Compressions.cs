@@ -37,10 +37,10 @@ internal static class Compressions
         _ => input,
     };
 
-    public static Stream OpenWrite(Stream output, Compression compression, int? level) => compression switch
+    public static Stream OpenWrite(Stream output, Compression compression, int? level, GzipMemberCache? cache = null) => compression switch
     {
-        // Gzip: independent members compressed on all cores (deterministic; see ParallelGzipStream).
-        Compression.Gzip => new ParallelGzipStream(output, level ?? 6),
+        // Gzip: independent members compressed on all cores (deterministic; see ParallelGzipStream), reused from the cache.
+        Compression.Gzip => new ParallelGzipStream(output, level ?? 6, cache: cache),
         Compression.Zstd => new ZstdSharp.CompressionStream(output, level ?? 3, leaveOpen: true),
         _ => new NonClosingStream(output),
     };

@@ -29,7 +29,7 @@ internal static class LayerPipeline
         Digest diffId = default;
         long uncompressed = 0;
         var entries = 0;
-        (Digest Digest, long Size) compressed;
+        (Digest Digest, long Size, IReadOnlyList<GzipMember>? Members, int Reused) compressed;
         try
         {
             compressed = await pipe.RunAsync(
@@ -54,13 +54,15 @@ internal static class LayerPipeline
                 () =>
                 {
                     using var hashing = new HashingStream(output);
-                    using (var compressor = Compressions.OpenWrite(hashing, options.Compression, options.CompressionLevel))
+                    var compressor = Compressions.OpenWrite(hashing, options.Compression, options.CompressionLevel, options.MemberCache);
+                    using (compressor)
                     {
                         pipe.Reader.CopyTo(compressor, 256 * 1024);
                     }
 
                     hashing.Flush();
-                    return (Digest: hashing.GetDigest(), Size: hashing.Count);
+                    var gzip = compressor as ParallelGzipStream;
+                    return (Digest: hashing.GetDigest(), Size: hashing.Count, Members: gzip?.Members, Reused: gzip?.Reused ?? 0);
                 },
                 cancellationToken).ConfigureAwait(false);
         }
@@ -97,6 +99,8 @@ internal static class LayerPipeline
             IsEmpty = entries == 0,
             UncompressedSize = uncompressed,
             Entries = entries,
+            CompressedMembers = compressed.Members,
+            ReusedMembers = compressed.Reused,
         };
     }
 

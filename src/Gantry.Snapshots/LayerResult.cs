@@ -30,6 +30,20 @@ public sealed record LayerResult
     /// <summary>Where the layer was also unpacked while it was written (overlay-lower form), when that was asked for and worked.</summary>
     public string? UnpackedDirectory { get; init; }
 
+    /// <summary>Gzip members compressed for this layer (not reused), for <see cref="IO.GzipMemberCache.Record"/> once the blob is stored.</summary>
+    internal IReadOnlyList<IO.GzipMember>? CompressedMembers { get; init; }
+
+    /// <summary>How many gzip members were copied from earlier layers through <see cref="LayerWriteOptions.MemberCache"/>.</summary>
+    public int ReusedMembers { get; init; }
+
     /// <summary>The manifest descriptor of the compressed blob.</summary>
     public Descriptor ToDescriptor() => new() { MediaType = MediaType, Digest = Digest, Size = Size };
+
+    /// <summary>Two results are equal when they describe the same layer written the same way; how its gzip members were
+    /// obtained (<see cref="CompressedMembers"/>, <see cref="ReusedMembers"/>) is not part of that.</summary>
+    public bool Equals(LayerResult? other) =>
+        other is not null && DiffId == other.DiffId && Digest == other.Digest && Size == other.Size && MediaType == other.MediaType &&
+        IsEmpty == other.IsEmpty && UncompressedSize == other.UncompressedSize && Entries == other.Entries && UnpackedDirectory == other.UnpackedDirectory;
+
+    public override int GetHashCode() => HashCode.Combine(DiffId, Digest, Size, MediaType, IsEmpty, UncompressedSize, Entries, UnpackedDirectory);
 }

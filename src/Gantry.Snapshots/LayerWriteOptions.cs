@@ -18,6 +18,10 @@ public sealed record LayerWriteOptions
     /// <summary>gzip/zstd level; null uses the default (gzip 6 like Go's DefaultCompression, zstd 3).</summary>
     public int? CompressionLevel { get; init; }
 
+    /// <summary>Gzip members compressed by earlier builds, reused when a chunk's bytes are the same (the build cache sets it);
+    /// the output is byte-identical either way. Null compresses every chunk.</summary>
+    public IO.GzipMemberCache? MemberCache { get; init; }
+
     public static LayerWriteOptions Default { get; } = new();
 
     /// <summary>Reads $SOURCE_DATE_EPOCH (seconds since the Unix epoch); null when unset or invalid.</summary>

@@ -27,7 +27,7 @@ public sealed class ParallelLayerWritingTests
         var output = new MemoryStream();
         using (var gz = new ParallelGzipStream(output, 6, chunkSize, workers))
         {
-            // odd write sizes: chunk boundaries must depend only on offsets
+            // odd write sizes: chunk boundaries must depend only on the bytes
             for (var offset = 0; offset < data.Length;)
             {
                 var n = Math.Min(7777, data.Length - offset);

@@ -94,6 +94,7 @@ public sealed class LayerDirStore : IRootfsProvider
             if (!result.IsEmpty)
             {
                 await store.RecordLayerInfoAsync(result.Digest, result.DiffId, result.UncompressedSize, cancellationToken).ConfigureAwait(false);
+                options.MemberCache?.Record(result);
                 if (staging is not null && result.UnpackedDirectory is not null)
                 {
                     Snapshots.AdoptLayer(result.DiffId, staging, stripOverlayXattrs: false);
