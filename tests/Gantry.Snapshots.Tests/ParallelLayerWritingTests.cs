@@ -82,6 +82,20 @@ public sealed class ParallelLayerWritingTests
     }
 
     [Fact]
+    public void Hex_and_base64_text_is_compressed_not_stored()
+    {
+        var random = new byte[1 << 20];
+        new Random(5).NextBytes(random);
+        foreach (var text in new[] { Convert.ToHexStringLower(random), Convert.ToBase64String(random) })
+        {
+            var data = System.Text.Encoding.ASCII.GetBytes(text);
+            var gz = Gzip(data, 65536, workers: 2);
+            Assert.True(gz.Length < data.Length * 0.8, $"text over a small alphabet should compress (as gzip -6 does), got {gz.Length} of {data.Length}");
+            Assert.Equal(data, Gunzip(gz));
+        }
+    }
+
+    [Fact]
     public async Task Layer_unpacked_while_written_equals_the_blob_unpacked()
     {
         Requires.Root();

@@ -15,7 +15,7 @@ namespace Gantry.Snapshots.IO;
 /// times the average size, cut where the hash hits a mask. They depend only on the input bytes, never on write sizes,
 /// timing or core count, so layer digests stay reproducible; and an edit inside one file moves only the boundaries next to
 /// it, so with a <see cref="GzipMemberCache"/> every other chunk is a member already compressed by an earlier build.
-/// A chunk whose first 64 KiB do not compress at level 1 (already compressed or random data) is stored (deflate level 0)
+/// A chunk whose first 64 KiB do not compress at level 2 (already compressed or random data) is stored (deflate level 0)
 /// instead of being ground through level 6 for nothing; stored chunks are cheap and are not cached.
 /// </para>
 /// </summary>
@@ -238,7 +238,9 @@ internal sealed class ParallelGzipStream : Stream
 
         var probe = Math.Min(length, ProbeSize);
         var counter = new CountingStream();
-        using (var deflate = new DeflateStream(counter, new ZLibCompressionOptions { CompressionLevel = 1 }, leaveOpen: true))
+        // Level 2, not 1: zlib-ng's level 1 uses only static Huffman codes, which cannot shrink text over a small alphabet
+        // (hex, base64) that has few repeats; level 2 builds dynamic codes, so such text is compressed, not stored.
+        using (var deflate = new DeflateStream(counter, new ZLibCompressionOptions { CompressionLevel = 2 }, leaveOpen: true))
         {
             deflate.Write(chunk, 0, probe);
         }
