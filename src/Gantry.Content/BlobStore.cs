@@ -1,6 +1,7 @@
 // Owns: the content-addressed blob store of an OCI layout (blobs/ALG/HEX): ingest → fsync → verify → atomic rename → read-only.
 using System.Security.Cryptography;
 using Gantry.Oci;
+using Gantry.Oci.IO;
 
 namespace Gantry.Content;
 
@@ -139,7 +140,7 @@ public sealed class BlobStore : IBlobStore
             await using (var file = new FileStream(temp, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = BufferSize, Options = FileOptions.Asynchronous }))
             {
                 using var hasher = Digest.CreateHasher(algorithm);
-                await using (var sink = new HashingWriteStream(file, hasher, expectedSize, what))
+                await using (var sink = new HashingWriteStream(file, hasher, algorithm, expectedSize, what))
                 {
                     await produce(sink, cancellationToken).ConfigureAwait(false);
                     await sink.FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -219,9 +220,11 @@ public sealed class BlobStore : IBlobStore
     }
 
     /// <summary>A write-only stream that hashes what passes through and counts bytes, failing early past an expected size.</summary>
-    private sealed class HashingWriteStream(Stream inner, IncrementalHash hash, long expectedSize, string what) : Stream
+    private sealed class HashingWriteStream(Stream inner, IncrementalHash hash, string algorithm, long expectedSize, string what) : Stream, IDigestingStream
     {
         public long Written { get; private set; }
+
+        public Digest CurrentDigest => Digest.FromHash(algorithm, hash.GetCurrentHash());
 
         public override bool CanRead => false;
 

@@ -1,5 +1,6 @@
 // Owns: the two-thread layer writing pipeline: tar writer + diffID hash on one core, compressor + blob hash on the other.
 using Gantry.Oci;
+using Gantry.Oci.IO;
 using Gantry.Snapshots.IO;
 using Gantry.Snapshots.Tar;
 
@@ -53,16 +54,21 @@ internal static class LayerPipeline
                 },
                 () =>
                 {
-                    using var hashing = new HashingStream(output);
-                    var compressor = Compressions.OpenWrite(hashing, options.Compression, options.CompressionLevel, options.MemberCache);
+                    // A sink that digests what it is given (the content store's ingest) gives the blob digest: hashing here
+                    // as well would run SHA-256 twice over every compressed byte (500 MB twice for a 500 MB layer).
+                    var digesting = output is IDigestingStream { Written: 0 } sink ? sink : null;
+                    using var hashing = digesting is null ? new HashingStream(output) : null;
+                    var target = (Stream?)hashing ?? output;
+                    var compressor = Compressions.OpenWrite(target, options.Compression, options.CompressionLevel, options.MemberCache);
                     using (compressor)
                     {
                         pipe.Reader.CopyTo(compressor, 256 * 1024);
                     }
 
-                    hashing.Flush();
+                    target.Flush();
                     var gzip = compressor as ParallelGzipStream;
-                    return (Digest: hashing.GetDigest(), Size: hashing.Count, Members: gzip?.Members, Reused: gzip?.Reused ?? 0);
+                    var (digest, size) = hashing is not null ? (hashing.GetDigest(), hashing.Count) : (digesting!.CurrentDigest, digesting.Written);
+                    return (Digest: digest, Size: size, Members: gzip?.Members, Reused: gzip?.Reused ?? 0);
                 },
                 cancellationToken).ConfigureAwait(false);
         }

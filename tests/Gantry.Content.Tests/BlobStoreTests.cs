@@ -51,7 +51,11 @@ public sealed class BlobStoreTests
         var d = await store.Blobs.WriteAsync(MediaTypes.OciLayerGzip, async (sink, token) =>
         {
             await sink.WriteAsync("abc"u8.ToArray(), token);
+            var digesting = Assert.IsAssignableFrom<Gantry.Oci.IO.IDigestingStream>(sink);
+            Assert.Equal(Digest.Compute("abc"u8), digesting.CurrentDigest);
             await sink.WriteAsync("def"u8.ToArray(), token);
+            Assert.Equal(Digest.Compute("abcdef"u8), digesting.CurrentDigest); // reading it does not end the hash
+            Assert.Equal(6, digesting.Written);
         }, ct);
         Assert.Equal(Digest.Compute("abcdef"u8), d.Digest);
         Assert.Equal(6, d.Size);
