@@ -1,5 +1,6 @@
 // Owns: the build context: a directory (or a tar from stdin unpacked to a temp dir), its walk, and .dockerignore filtering.
 using System.Formats.Tar;
+using System.IO.Enumeration;
 using Gantry.Build.Native;
 using Gantry.Oci;
 
@@ -12,16 +13,18 @@ namespace Gantry.Build.Context;
 public sealed class BuildContext : IDisposable
 {
     private readonly Func<string, bool> _isExcluded;
+    private readonly Func<string, bool>? _isExcludedUnderIncludedParent;
     private readonly bool _skipExcludedDirs;
     private readonly string? _ownedTempDir;
     private readonly Lazy<IReadOnlyList<ContextEntry>> _entries;
     private readonly Lazy<Dictionary<string, ContextEntry>> _byPath;
 
-    private BuildContext(string root, Func<string, bool> isExcluded, string? ownedTempDir, bool skipExcludedDirs = false)
+    private BuildContext(string root, Func<string, bool> isExcluded, string? ownedTempDir, bool skipExcludedDirs = false, Func<string, bool>? isExcludedUnderIncludedParent = null)
     {
         Root = root;
         _isExcluded = isExcluded;
         _skipExcludedDirs = skipExcludedDirs;
+        _isExcludedUnderIncludedParent = skipExcludedDirs ? isExcludedUnderIncludedParent : null;
         _ownedTempDir = ownedTempDir;
         _entries = new(Walk, LazyThreadSafetyMode.ExecutionAndPublication);
         _byPath = new(() => _entries.Value.ToDictionary(e => e.RelativePath, StringComparer.Ordinal), LazyThreadSafetyMode.ExecutionAndPublication);
@@ -68,7 +71,12 @@ public sealed class BuildContext : IDisposable
     /// <summary>Replaces the exclusion rule (used once .dockerignore has been read from the context itself).</summary>
     /// <param name="isExcluded">The rule, for '/'-separated relative paths.</param>
     /// <param name="skipExcludedDirs">True when no '!' exception exists, so an excluded directory need not be walked at all.</param>
-    public BuildContext WithExclusions(Func<string, bool> isExcluded, bool skipExcludedDirs = false) => new(Root, isExcluded, _ownedTempDir, skipExcludedDirs);
+    /// <param name="isExcludedUnderIncludedParent">
+    /// Optional, only used with <paramref name="skipExcludedDirs"/>: the same rule for a path whose parent directories are
+    /// known not to be excluded (the walk only enters those), so it need not test every parent again.
+    /// </param>
+    public BuildContext WithExclusions(Func<string, bool> isExcluded, bool skipExcludedDirs = false, Func<string, bool>? isExcludedUnderIncludedParent = null) =>
+        new(Root, isExcluded, _ownedTempDir, skipExcludedDirs, isExcludedUnderIncludedParent);
 
     /// <summary>The entry at a clean relative path, or null.</summary>
     public ContextEntry? Find(string relativePath) => _byPath.Value.GetValueOrDefault(relativePath);
@@ -82,41 +90,77 @@ public sealed class BuildContext : IDisposable
 
     private List<ContextEntry> Walk()
     {
+        // Level by level: the directories of one depth are listed and stat'ed in parallel (a context is usually one
+        // wide tree: src/ with many folders). Each directory is opened once and its entries stat'ed relative to it.
         var result = new List<ContextEntry>(1024);
-        WalkDir(Root, string.Empty, result);
+        List<(string Full, string Rel)> level = [(Root, string.Empty)];
+        while (level.Count > 0)
+        {
+            var found = new (List<ContextEntry> Entries, List<(string Full, string Rel)> Dirs)[level.Count];
+            if (level.Count == 1)
+            {
+                found[0] = WalkDir(level[0].Full, level[0].Rel);
+            }
+            else
+            {
+                var current = level;
+                Parallel.For(0, current.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i => found[i] = WalkDir(current[i].Full, current[i].Rel));
+            }
+
+            level = [];
+            foreach (var (entries, dirs) in found)
+            {
+                result.AddRange(entries);
+                level.AddRange(dirs);
+            }
+        }
+
         result.Sort((a, b) => string.CompareOrdinal(a.RelativePath, b.RelativePath));
         return result;
     }
 
-    private void WalkDir(string dir, string prefix, List<ContextEntry> into)
+    /// <summary>One directory: its non-excluded entries and the subdirectories to descend into.</summary>
+    private (List<ContextEntry> Entries, List<(string Full, string Rel)> Dirs) WalkDir(string dir, string prefix)
     {
-        var names = new List<string>();
-        foreach (var full in Directory.EnumerateFileSystemEntries(dir))
+        var entries = new List<ContextEntry>();
+        var dirs = new List<(string Full, string Rel)>();
+        var names = new FileSystemEnumerable<string>(dir, static (ref FileSystemEntry e) => e.FileName.ToString(), new EnumerationOptions
         {
-            names.Add(Path.GetFileName(full));
+            AttributesToSkip = 0,
+            IgnoreInaccessible = false,
+            ReturnSpecialDirectories = false,
+        });
+        var fd = FileStatReader.OpenDirectory(dir);
+        try
+        {
+            foreach (var name in names)
+            {
+                var full = dir == "/" ? "/" + name : dir + "/" + name;
+                if ((fd >= 0 ? FileStatReader.TryLstatAt(fd, name) : FileStatReader.TryLstat(full)) is not { } stat)
+                {
+                    continue;
+                }
+
+                var rel = prefix.Length == 0 ? name : prefix + "/" + name;
+                var excluded = (_isExcludedUnderIncludedParent ?? _isExcluded)(rel);
+                if (!excluded)
+                {
+                    entries.Add(new ContextEntry(rel, full, stat));
+                }
+
+                // Descend even into excluded directories: a later '!pattern' may re-include something below.
+                if (stat.IsDirectory && !(excluded && _skipExcludedDirs))
+                {
+                    dirs.Add((full, rel));
+                }
+            }
+        }
+        finally
+        {
+            FileStatReader.CloseDirectory(fd);
         }
 
-        foreach (var name in names)
-        {
-            var rel = prefix.Length == 0 ? name : prefix + "/" + name;
-            var full = dir == "/" ? "/" + name : dir + "/" + name;
-            if (FileStatReader.TryLstat(full) is not { } stat)
-            {
-                continue;
-            }
-
-            var excluded = _isExcluded(rel);
-            if (!excluded)
-            {
-                into.Add(new ContextEntry(rel, full, stat));
-            }
-
-            // Descend even into excluded directories: a later '!pattern' may re-include something below.
-            if (stat.IsDirectory && !(excluded && _skipExcludedDirs))
-            {
-                WalkDir(full, rel, into);
-            }
-        }
+        return (entries, dirs);
     }
 
     /// <summary>Cleans a path given in a Dockerfile (relative to the context) and refuses one that leaves the context.</summary>

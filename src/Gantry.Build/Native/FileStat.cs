@@ -35,14 +35,30 @@ public static partial class FileStatReader
     private const int AtSymlinkNoFollow = 0x100;
     private const uint StatxBasicStats = 0x7FF;
 
+    private const int ORdOnly = 0;
+    private const int ODirectory = 0x10000;
+    private const int OCloexec = 0x80000;
+
     [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static unsafe partial int Statx(int dirfd, string path, int flags, uint mask, byte* buffer);
 
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    private static partial int Close(int fd);
+
     /// <summary>Stats a path without following a final symlink; null when it does not exist.</summary>
-    public static unsafe FileStat? TryLstat(string path)
+    public static FileStat? TryLstat(string path) => TryLstatAt(AtFdCwd, path);
+
+    /// <summary>
+    /// Stats <paramref name="name"/> inside the directory open as <paramref name="dirfd"/> (see <see cref="OpenDirectory"/>),
+    /// not following a final symlink; null when it does not exist. The kernel resolves one component, not the whole path.
+    /// </summary>
+    public static unsafe FileStat? TryLstatAt(int dirfd, string name)
     {
         byte* buffer = stackalloc byte[256];
-        if (Statx(AtFdCwd, path, AtSymlinkNoFollow, StatxBasicStats, buffer) != 0)
+        if (Statx(dirfd, name, AtSymlinkNoFollow, StatxBasicStats, buffer) != 0)
         {
             return null;
         }
@@ -60,6 +76,17 @@ public static partial class FileStatReader
             CtimeSeconds: BinaryPrimitives.ReadInt64LittleEndian(span[96..]),
             CtimeNanos: BinaryPrimitives.ReadUInt32LittleEndian(span[104..]),
             Rdev: ((ulong)BinaryPrimitives.ReadUInt32LittleEndian(span[128..]) << 32) | BinaryPrimitives.ReadUInt32LittleEndian(span[132..]));
+    }
+
+    /// <summary>Opens a directory for <see cref="TryLstatAt"/>; -1 when it cannot be opened. Close it with <see cref="CloseDirectory"/>.</summary>
+    public static int OpenDirectory(string path) => Open(path, ORdOnly | ODirectory | OCloexec);
+
+    public static void CloseDirectory(int fd)
+    {
+        if (fd >= 0)
+        {
+            _ = Close(fd);
+        }
     }
 
     public static FileStat Lstat(string path) =>

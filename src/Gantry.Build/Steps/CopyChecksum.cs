@@ -1,7 +1,7 @@
 // Owns: the content+metadata checksum of a COPY/ADD step's planned entries (its cache-key input), hashing in parallel.
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
+using System.Text.Unicode;
 using Gantry.Build.Context;
 using Gantry.Build.Native;
 
@@ -40,14 +40,42 @@ public static class CopyChecksum
 
         using var total = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var result = new List<PlannedEntry>(entries.Count);
+        var line = new byte[1024];
         for (var i = 0; i < entries.Count; i++)
         {
             var e = entries[i];
-            var line = string.Create(CultureInfo.InvariantCulture, $"{e.Path}\0{(int)e.Kind}\0{e.Uid}:{e.Gid}\0{e.Mode}\0{e.LinkTarget}\0{(hashes[i] is null ? string.Empty : Convert.ToHexStringLower(hashes[i]))}\n");
-            total.AppendData(Encoding.UTF8.GetBytes(line));
+
+            // "path\0kind\0uid:gid\0mode\0link\0hex\n", UTF-8, written straight into one reused buffer.
+            var tail = ((hashes[i]?.Length ?? 0) * 2) + 1;
+            int written;
+            while (!Utf8.TryWrite(line, CultureInfo.InvariantCulture, $"{e.Path}\0{(int)e.Kind}\0{e.Uid}:{e.Gid}\0{e.Mode}\0{e.LinkTarget}\0", out written)
+                || line.Length - written < tail)
+            {
+                line = new byte[line.Length * 2];
+            }
+
+            if (hashes[i] is { } hash)
+            {
+                written += WriteHexLower(hash, line.AsSpan(written));
+            }
+
+            line[written++] = (byte)'\n';
+            total.AppendData(line, 0, written);
             result.Add(hashes[i] is null ? e : e with { ContentHash = hashes[i] });
         }
 
         return (Convert.ToHexStringLower(total.GetHashAndReset()), result);
+    }
+
+    private static int WriteHexLower(ReadOnlySpan<byte> bytes, Span<byte> into)
+    {
+        const string Digits = "0123456789abcdef";
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            into[2 * i] = (byte)Digits[bytes[i] >> 4];
+            into[(2 * i) + 1] = (byte)Digits[bytes[i] & 0xF];
+        }
+
+        return 2 * bytes.Length;
     }
 }

@@ -49,7 +49,7 @@ public static class CopyPlanner
         }
 
         var destClean = "/" + BuildContext.CleanRelative(dest, out _);
-        var entries = new SortedDictionary<string, PlannedEntry>(StringComparer.Ordinal);
+        var entries = new Dictionary<string, PlannedEntry>(StringComparer.Ordinal);
         int Uid(ContextEntry e) => request.Uid ?? (preserveOwnership ? (int)e.Stat.Uid : 0);
         int Gid(ContextEntry e) => request.Gid ?? (preserveOwnership ? (int)e.Stat.Gid : 0);
 
@@ -131,9 +131,16 @@ public static class CopyPlanner
         }
 
         // Parent directories of everything copied: keep what the parent image has, else root 0755.
-        foreach (var path in entries.Keys.ToList())
+        string? lastParent = null;
+        foreach (var path in entries.Keys.ToArray())
         {
-            var dir = Path.GetDirectoryName("/" + path)!.Trim('/');
+            var slash = path.LastIndexOf('/');
+            if (slash <= 0 || (lastParent is not null && path.AsSpan(0, slash).SequenceEqual(lastParent)))
+            {
+                continue; // at the top, or in the folder the previous entry was in (a COPY'd directory's files)
+            }
+
+            var dir = lastParent = path[..slash];
             while (dir.Length > 0 && !entries.ContainsKey(dir))
             {
                 var existing = parent.Lookup("/" + dir);
@@ -146,14 +153,17 @@ public static class CopyPlanner
                     Gid = existing is { } e3 && e3.Stat.IsDirectory ? (int)e3.Stat.Gid : 0,
                     ModificationTime = existing is { } e4 && e4.Stat.IsDirectory ? Clamp(e4.Stat.Mtime, clampTime) : Clamp(DateTimeOffset.UnixEpoch, clampTime),
                 };
-                dir = Path.GetDirectoryName("/" + dir)!.Trim('/');
+                var up = dir.LastIndexOf('/');
+                dir = up < 0 ? string.Empty : dir[..up];
             }
         }
 
-        return entries.Values.ToList();
+        var planned = entries.Values.ToList();
+        planned.Sort(static (a, b) => string.CompareOrdinal(a.Path, b.Path));
+        return planned;
     }
 
-    private static void AddDir(SortedDictionary<string, PlannedEntry> into, string target, ContextEntry source, int uid, int gid, int? mode, DateTimeOffset? clamp)
+    private static void AddDir(Dictionary<string, PlannedEntry> into, string target, ContextEntry source, int uid, int gid, int? mode, DateTimeOffset? clamp)
     {
         var rel = target.Trim('/');
         if (rel.Length == 0)
@@ -172,7 +182,7 @@ public static class CopyPlanner
         };
     }
 
-    private static void Add(SortedDictionary<string, PlannedEntry> into, string target, ContextEntry source, int uid, int gid, int? mode, DateTimeOffset? clamp)
+    private static void Add(Dictionary<string, PlannedEntry> into, string target, ContextEntry source, int uid, int gid, int? mode, DateTimeOffset? clamp)
     {
         var rel = target.Trim('/');
         if (rel.Length == 0)

@@ -181,6 +181,31 @@ public sealed class DockerIgnore
         return matched;
     }
 
+    /// <summary>
+    /// <see cref="IsExcluded"/> for a clean relative path none of whose parent directories is excluded (a walker that
+    /// skips excluded directories knows this), when there is no <c>!</c> pattern: then only the path itself needs
+    /// testing. With exceptions it is <see cref="IsExcluded"/>.
+    /// </summary>
+    public bool IsExcludedUnderIncludedParent(string relativePath)
+    {
+        ArgumentNullException.ThrowIfNull(relativePath);
+        if (HasExceptions)
+        {
+            return IsExcluded(relativePath);
+        }
+
+        // Without exceptions, IsExcluded is "some pattern matches the path or a parent"; no parent matches here.
+        foreach (var pattern in Patterns)
+        {
+            if (pattern.Matches(relativePath))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Go's path.Clean.</summary>
     internal static string CleanPath(string path)
     {

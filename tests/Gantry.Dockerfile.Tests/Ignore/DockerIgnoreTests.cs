@@ -31,8 +31,53 @@ public sealed class DockerIgnoreTests
     [InlineData("\\*.txt", "a.txt", false)]
     [InlineData("a.b", "axb", false)]
     [InlineData("#comment", "#comment", false)]
+    [InlineData("**/*.log", "src/d00/debug.log", true)]
+    [InlineData("**/*.log", "src/d00/f00000.txt", false)]
+    [InlineData("**/*.log", "debug.log/inner.txt", true)]
+    [InlineData("a/**/b.txt", "a/b.txt", true)]
+    [InlineData("a/**/b.txt", "a/x/b.txt", true)]
+    [InlineData("a/**/b.txt", "ab.txt", false)]
+    [InlineData("\\**/x", "*/x", true)]
+    [InlineData("x\\?y*", "x?yz", true)]
+    [InlineData("x\\?y*", "xzyz", false)]
+    [InlineData("[]a]b", "]b", true)]
     public void Single_pattern(string pattern, string path, bool excluded) =>
         Assert.Equal(excluded, DockerIgnore.Parse(pattern).IsExcluded(path));
+
+    [Fact]
+    public void Testing_only_the_path_itself_agrees_with_the_full_rule_under_an_included_parent()
+    {
+        // What the context walk relies on: without '!' patterns, a path whose parents are all included is excluded
+        // exactly when the full rule (path or any parent) says so.
+        string[] patterns = ["**/*.log", "scratch/", "*.md", "*/*.tmp", "a/**/b", "temp?", "logs/**", "[a-c].txt", "\\*.txt", "x/y", "**/node_modules"];
+        string[] paths =
+        [
+            "a", "a/b", "a/x/y/b", "a/c.log", "debug.log", "src/d00/f1.txt", "src/d00/e.log", "scratch", "scratch/x", "README.md",
+            "docs/README.md", "d/e.tmp", "d/e/f.tmp", "temp1", "tempa", "logs", "logs/a", "b.txt", "d.txt", "*.txt", "x", "x/y", "x/y/z",
+            "node_modules", "p/node_modules", "p/q", "q.log/r",
+        ];
+        foreach (var pattern in patterns)
+        {
+            var ig = DockerIgnore.Parse(pattern);
+            foreach (var path in paths)
+            {
+                var parentsIncluded = true;
+                for (var slash = path.IndexOf('/'); slash > 0; slash = path.IndexOf('/', slash + 1))
+                {
+                    parentsIncluded &= !ig.IsExcluded(path[..slash]);
+                }
+
+                if (parentsIncluded)
+                {
+                    Assert.True(ig.IsExcluded(path) == ig.IsExcludedUnderIncludedParent(path), $"pattern '{pattern}', path '{path}'");
+                }
+            }
+        }
+
+        var withException = DockerIgnore.Parse("docs\n!docs/keep.md");
+        Assert.False(withException.IsExcludedUnderIncludedParent("docs/keep.md"));
+        Assert.True(withException.IsExcludedUnderIncludedParent("docs/other.md")); // with exceptions it is the full rule
+    }
 
     [Fact]
     public void Exceptions_apply_in_order_and_last_match_wins()
