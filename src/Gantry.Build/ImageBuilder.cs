@@ -27,7 +27,7 @@ public static class ImageBuilder
         Directory.CreateDirectory(buildDir);
         Directory.CreateDirectory(tempDir);
         var store = ImageStore.Open(root);
-        var hashes = ContextHashCache.Load(buildDir);
+        var hashes = ContextHashCache.InMemory();
         BuildContext? context = null;
         try
         {
@@ -35,6 +35,12 @@ public static class ImageBuilder
             context = options.ContextDirectory is not null
                 ? BuildContext.FromDirectory(options.ContextDirectory)
                 : await BuildContext.FromTarAsync(options.ContextTar ?? throw new GantryException("no build context: give a directory or '-' with a tar on stdin"), tempDir, cancellationToken).ConfigureAwait(false);
+
+            // A context directory's file hashes are kept for its next build; a tar context is a fresh temp dir each time.
+            if (options.ContextDirectory is not null)
+            {
+                hashes = ContextHashCache.Load(buildDir, context.Root);
+            }
 
             var (dockerfileText, dockerfileName, dockerfilePath) = ReadDockerfile(options, context);
             DockerfileModel model;

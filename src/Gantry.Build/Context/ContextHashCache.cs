@@ -32,10 +32,19 @@ public sealed class ContextHashCache
     /// <summary>A cache that lives only in memory.</summary>
     public static ContextHashCache InMemory() => new(null);
 
-    /// <summary>Loads the cache file under <paramref name="buildDir"/> ($ROOT/build); a missing or corrupt file gives an empty cache.</summary>
-    public static ContextHashCache Load(string buildDir)
+    /// <summary>
+    /// Loads a cache file under <paramref name="buildDir"/> ($ROOT/build); a missing or corrupt file gives an empty cache.
+    /// With <paramref name="contextRoot"/>, the file belongs to builds of that context directory alone
+    /// (<c>context-hashes/HASH.bin</c>), so a build reads only its own context's entries, however many other
+    /// contexts the store has built.
+    /// </summary>
+    public static ContextHashCache Load(string buildDir, string? contextRoot = null)
     {
-        var cache = new ContextHashCache(Path.Combine(buildDir, "context-hashes.bin"));
+        ArgumentNullException.ThrowIfNull(buildDir);
+        var file = contextRoot is null
+            ? Path.Combine(buildDir, "context-hashes.bin")
+            : Path.Combine(buildDir, "context-hashes", Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(contextRoot)))[..32] + ".bin");
+        var cache = new ContextHashCache(file);
         try
         {
             if (File.Exists(cache._file))

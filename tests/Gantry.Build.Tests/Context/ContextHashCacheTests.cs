@@ -29,6 +29,28 @@ public sealed class ContextHashCacheTests
     }
 
     [Fact]
+    public async Task Each_context_directory_has_its_own_cache_file()
+    {
+        using var dir = new TempDirectory();
+        var a = dir.WriteFile("ctx-a/a.txt", "a");
+        var b = dir.WriteFile("ctx-b/b.txt", "b");
+        var build = dir.Combine("build");
+        var cacheA = ContextHashCache.Load(build, dir.Combine("ctx-a"));
+        cacheA.GetHash(a, FileStatReader.Lstat(a));
+        await cacheA.SaveAsync(TestContext.Current.CancellationToken);
+        var cacheB = ContextHashCache.Load(build, dir.Combine("ctx-b"));
+        cacheB.GetHash(b, FileStatReader.Lstat(b));
+        await cacheB.SaveAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, Directory.GetFiles(Path.Combine(build, "context-hashes")).Length);
+        var againA = ContextHashCache.Load(build, dir.Combine("ctx-a"));
+        againA.GetHash(a, FileStatReader.Lstat(a));
+        Assert.Equal(0, againA.FilesHashed); // a hit, from ctx-a's own file
+        againA.GetHash(b, FileStatReader.Lstat(b));
+        Assert.Equal(1, againA.FilesHashed); // ctx-b's entries are not in ctx-a's file
+    }
+
+    [Fact]
     public void Corrupt_cache_file_gives_an_empty_cache()
     {
         using var dir = new TempDirectory();
