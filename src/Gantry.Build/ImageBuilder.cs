@@ -55,7 +55,7 @@ public static class ImageBuilder
                 throw new GantryException(ex.ToDisplayString(), ex);
             }
 
-            var filtered = context.WithExclusions(ignore.IsExcluded, skipExcludedDirs: !ignore.HasExceptions, ignore.IsExcludedUnderIncludedParent);
+            var filtered = context.WithExclusions(ignore.IsExcludedUnderIncludedParent, skipExcludedDirs: !ignore.HasExceptions);
             var plan = StagePlan.From(model, dockerfileName);
             var target = ResolveTarget(plan, options.Target);
             var platform = options.Platform ?? Platform.Current;

@@ -13,18 +13,16 @@ namespace Gantry.Build.Context;
 public sealed class BuildContext : IDisposable
 {
     private readonly Func<string, bool> _isExcluded;
-    private readonly Func<string, bool>? _isExcludedUnderIncludedParent;
     private readonly bool _skipExcludedDirs;
     private readonly string? _ownedTempDir;
     private readonly Lazy<IReadOnlyList<ContextEntry>> _entries;
     private readonly Lazy<Dictionary<string, ContextEntry>> _byPath;
 
-    private BuildContext(string root, Func<string, bool> isExcluded, string? ownedTempDir, bool skipExcludedDirs = false, Func<string, bool>? isExcludedUnderIncludedParent = null)
+    private BuildContext(string root, Func<string, bool> isExcluded, string? ownedTempDir, bool skipExcludedDirs = false)
     {
         Root = root;
         _isExcluded = isExcluded;
         _skipExcludedDirs = skipExcludedDirs;
-        _isExcludedUnderIncludedParent = skipExcludedDirs ? isExcludedUnderIncludedParent : null;
         _ownedTempDir = ownedTempDir;
         _entries = new(Walk, LazyThreadSafetyMode.ExecutionAndPublication);
         _byPath = new(() => _entries.Value.ToDictionary(e => e.RelativePath, StringComparer.Ordinal), LazyThreadSafetyMode.ExecutionAndPublication);
@@ -69,14 +67,13 @@ public sealed class BuildContext : IDisposable
     }
 
     /// <summary>Replaces the exclusion rule (used once .dockerignore has been read from the context itself).</summary>
-    /// <param name="isExcluded">The rule, for '/'-separated relative paths.</param>
-    /// <param name="skipExcludedDirs">True when no '!' exception exists, so an excluded directory need not be walked at all.</param>
-    /// <param name="isExcludedUnderIncludedParent">
-    /// Optional, only used with <paramref name="skipExcludedDirs"/>: the same rule for a path whose parent directories are
-    /// known not to be excluded (the walk only enters those), so it need not test every parent again.
+    /// <param name="isExcluded">
+    /// The rule, for '/'-separated relative paths. With <paramref name="skipExcludedDirs"/> it is only asked about paths
+    /// whose parent directories it did not exclude (the walk enters no other), so it need not test the parents again
+    /// (<c>DockerIgnore.IsExcludedUnderIncludedParent</c>).
     /// </param>
-    public BuildContext WithExclusions(Func<string, bool> isExcluded, bool skipExcludedDirs = false, Func<string, bool>? isExcludedUnderIncludedParent = null) =>
-        new(Root, isExcluded, _ownedTempDir, skipExcludedDirs, isExcludedUnderIncludedParent);
+    /// <param name="skipExcludedDirs">True when no '!' exception exists, so an excluded directory need not be walked at all.</param>
+    public BuildContext WithExclusions(Func<string, bool> isExcluded, bool skipExcludedDirs = false) => new(Root, isExcluded, _ownedTempDir, skipExcludedDirs);
 
     /// <summary>The entry at a clean relative path, or null.</summary>
     public ContextEntry? Find(string relativePath) => _byPath.Value.GetValueOrDefault(relativePath);
@@ -142,7 +139,7 @@ public sealed class BuildContext : IDisposable
                 }
 
                 var rel = prefix.Length == 0 ? name : prefix + "/" + name;
-                var excluded = (_isExcludedUnderIncludedParent ?? _isExcluded)(rel);
+                var excluded = _isExcluded(rel);
                 if (!excluded)
                 {
                     entries.Add(new ContextEntry(rel, full, stat));

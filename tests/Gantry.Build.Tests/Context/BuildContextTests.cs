@@ -52,7 +52,7 @@ public sealed class BuildContextTests
 
         var ignore = DockerIgnore.Parse(ignoreText);
         using var all = BuildContext.FromDirectory(dir.FullPath);
-        var context = all.WithExclusions(ignore.IsExcluded, skipExcludedDirs: !ignore.HasExceptions, ignore.IsExcludedUnderIncludedParent);
+        var context = all.WithExclusions(ignore.IsExcludedUnderIncludedParent, skipExcludedDirs: !ignore.HasExceptions);
         var expected = new List<string> { "d0", "d0/a.txt", "d0/sub", "d0/sub/d.txt", "f.txt" };
         if (ignore.HasExceptions)
         {
