@@ -5,7 +5,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 
-packages=(crun runc busybox-static docker-registry skopeo umoci mmdebstrap apache2-utils iproute2 iptables jq ca-certificates tini)
+packages=(crun runc busybox-static libdeflate0 docker-registry skopeo umoci mmdebstrap apache2-utils iproute2 iptables jq ca-certificates tini)
 packages+=(openssh-client git buildah podman)  # gantry build: RUN --mount=type=ssh (ssh-agent), ADD from git, the buildah/podman cross-check tests
 packages+=(docker.io)  # docker load/save interop tests (a private dockerd, tests/Gantry.Cli.Tests/Images/DockerInteropTests.cs)
 missing=()

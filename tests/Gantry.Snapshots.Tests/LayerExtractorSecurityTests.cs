@@ -59,7 +59,7 @@ public sealed class LayerExtractorSecurityTests
             Assert.False(System.IO.File.Exists(tmp.Combine("a", "b", "x")));
             Assert.False(System.IO.File.Exists(tmp.Combine("a", "x")));
             Assert.False(System.IO.File.Exists(absName));
-            Assert.True(Native.Libc.TryLstat(Path.Combine(outside, "secret"), out var st, out _));
+            Assert.True(Gantry.Snapshots.Native.Libc.TryLstat(Path.Combine(outside, "secret"), out var st, out _));
             Assert.Equal(1u, st.Nlink);
             Assert.True(st.IsRegular);
         }

@@ -22,7 +22,10 @@ namespace Gantry.Snapshots.IO;
 public sealed class GzipMemberCache
 {
     private const int EntrySize = 32 + 8 + 4 + 32;
-    private static readonly byte[] KeyPrefix = Encoding.ASCII.GetBytes($"gantry gzip member v1\0{Environment.Version}\0");
+    // The engine that compresses a member is part of its key: libdeflate and zlib-ng (whose version is the runtime's) write
+    // different bytes for the same chunk, and a hit must be byte-identical to compressing again.
+    private static readonly byte[] KeyPrefix = Encoding.ASCII.GetBytes(
+        $"gantry gzip member v1\0{(Native.LibDeflate.IsAvailable ? Native.LibDeflate.EngineName : Environment.Version.ToString())}\0");
 
     private readonly string _directory;
     private readonly Func<Digest, string> _blobPath;

@@ -69,6 +69,39 @@ public sealed class GzipMemberCacheTests
         return digest;
     }
 
+    [Theory]
+    [InlineData(0, 0xFFFUL << 52)]
+    [InlineData(1, 0xFFFUL << 52)]
+    [InlineData(64, 0xFFUL << 56)]
+    [InlineData(5000, 0x3UL << 62)]
+    public void The_two_bytes_a_step_gear_scan_cuts_where_the_byte_by_byte_definition_does(int first, ulong mask)
+    {
+        var data = new byte[200_000];
+        new Random(first + 1).NextBytes(data);
+        var gear = ParallelGzipStream.GearTable;
+        for (var offset = 0; offset < 64; offset += 7)
+        {
+            foreach (var length in new[] { 0, 1, 2, 3, 1001, 65536, data.Length - offset })
+            {
+                var span = data.AsSpan(offset, length);
+                ulong expected = 0x1234, actual = 0x1234;
+                var want = -1;
+                for (var i = 0; i < span.Length; i++)
+                {
+                    expected = (expected << 1) + gear[span[i]];
+                    if ((expected & mask) == 0 && i >= first)
+                    {
+                        want = i + 1;
+                        break;
+                    }
+                }
+
+                Assert.Equal(want, ParallelGzipStream.FindCut(span, ref actual, mask, first));
+                Assert.Equal(expected, actual);
+            }
+        }
+    }
+
     [Fact]
     public void Chunk_boundaries_depend_only_on_the_bytes()
     {
