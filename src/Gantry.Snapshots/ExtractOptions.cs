@@ -37,4 +37,10 @@ public sealed record ExtractOptions
     /// one by one on the extracting thread; null = one per core (2-8), 0 = everything on the extracting thread.
     /// </summary>
     public int? FileWorkers { get; init; }
+
+    /// <summary>
+    /// Overlay-lower mode only: regular files without xattrs that this lookup vouches for are hard-linked from an earlier
+    /// layer instead of written (no new inode, no data written), falling back to writing when the link fails.
+    /// </summary>
+    public SameFileLookup? SameFile { get; init; }
 }

@@ -26,7 +26,7 @@ internal static class LayerPipeline
         ArgumentNullException.ThrowIfNull(output);
         using var pipe = new BoundedPipe(cancellationToken);
         using var unpackPipe = unpackTo is null ? null : new BoundedPipe(cancellationToken, chunkSize: 512 * 1024, capacity: 8);
-        var unpacking = unpackPipe is null ? null : Task.Factory.StartNew(() => Unpack(unpackPipe, unpackTo!), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var unpacking = unpackPipe is null ? null : Task.Factory.StartNew(() => Unpack(unpackPipe, unpackTo!, options.UnpackSameFile), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         Digest diffId = default;
         long uncompressed = 0;
         var entries = 0;
@@ -174,13 +174,13 @@ internal static class LayerPipeline
 
     /// <summary>Applies the tar coming through <paramref name="pipe"/> to <paramref name="dir"/>; on any failure drains the pipe (so the
     /// writer never blocks) and returns false.</summary>
-    private static bool Unpack(BoundedPipe pipe, string dir)
+    private static bool Unpack(BoundedPipe pipe, string dir, SameFileLookup? sameFile)
     {
         try
         {
             Directory.CreateDirectory(dir);
             var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir));
-            using var applier = new TarApplier(root, new ExtractOptions { Mode = ExtractMode.OverlayLower, Sync = false, Description = "new layer" }, "new layer");
+            using var applier = new TarApplier(root, new ExtractOptions { Mode = ExtractMode.OverlayLower, Sync = false, Description = "new layer", SameFile = sameFile }, "new layer");
             var reader = new TarReader(pipe.Reader, "new layer");
             while (reader.Next() is { } header)
             {

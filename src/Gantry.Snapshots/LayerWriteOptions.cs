@@ -22,6 +22,10 @@ public sealed record LayerWriteOptions
     /// the output is byte-identical either way. Null compresses every chunk.</summary>
     public IO.GzipMemberCache? MemberCache { get; init; }
 
+    /// <summary>When a layer is unpacked while it is written, files this lookup vouches for are hard-linked from an earlier
+    /// layer instead of written (<see cref="ExtractOptions.SameFile"/>); the builder sets it per COPY. Null writes every file.</summary>
+    public SameFileLookup? UnpackSameFile { get; init; }
+
     public static LayerWriteOptions Default { get; } = new();
 
     /// <summary>Reads $SOURCE_DATE_EPOCH (seconds since the Unix epoch); null when unset or invalid.</summary>

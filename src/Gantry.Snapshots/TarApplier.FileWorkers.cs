@@ -5,8 +5,9 @@ namespace Gantry.Snapshots;
 
 internal sealed unsafe partial class TarApplier
 {
-    /// <summary>A small file for a worker: <c>Fd</c> already open (created here), or -1 for the worker to create <c>Path</c>.</summary>
-    private readonly record struct FileJob(int Fd, string Path, uint CreateMode, byte[] Buffer, int Length, string Name, int Uid, int Gid, int Mode, long Sec, int Nsec, SortedDictionary<string, byte[]>? Xattrs);
+    /// <summary>A small file for a worker: <c>Fd</c> already open (created here), or -1 for the worker to create <c>Path</c>
+    /// (or, with <c>SameFileRel</c>, to hard-link the file <see cref="ExtractOptions.SameFile"/> gives for that path).</summary>
+    private readonly record struct FileJob(int Fd, string Path, uint CreateMode, byte[] Buffer, int Length, string Name, int Uid, int Gid, int Mode, long Sec, int Nsec, SortedDictionary<string, byte[]>? Xattrs, string? SameFileRel = null);
 
     /// <summary>
     /// A few threads finishing small files. Files go to a worker by their directory, so two workers never create in the

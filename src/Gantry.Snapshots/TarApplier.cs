@@ -17,6 +17,7 @@ internal sealed unsafe partial class TarApplier : IDisposable
 
     private readonly string _root;
     private readonly ExtractOptions _options;
+    private int _linked;
     private readonly string _what;
     private readonly bool _chown;
     private readonly bool _devices;
@@ -67,6 +68,9 @@ internal sealed unsafe partial class TarApplier : IDisposable
     public int Entries { get; private set; }
 
     public long FileBytes { get; private set; }
+
+    /// <summary>Regular files hard-linked from an earlier layer (<see cref="ExtractOptions.SameFile"/>) instead of written.</summary>
+    public int Linked => Volatile.Read(ref _linked);
 
     public void Apply(TarHeader header, TarReader reader)
     {
@@ -323,6 +327,13 @@ internal sealed unsafe partial class TarApplier : IDisposable
         const int flags = Libc.OWrOnly | Libc.OCreat | Libc.OExcl | Libc.ONoFollow | Libc.OCloExec;
         var createMode = CreateMode(header.Mode);
 
+        // An identical file of an earlier layer (the caller vouches for bytes, size, mode, owner and mtime) is linked, not
+        // written: no inode to allocate, no data to write back. Only where nothing by this name exists yet and the path was
+        // resolved through directories this archive made; the link itself refuses to replace anything. Small files are
+        // linked by the workers (which write them instead when the link fails), larger ones here.
+        var trySameFile = _options.SameFile is not null && _options.Mode == ExtractMode.OverlayLower && literal && !_created.Contains(rel)
+            && header.Xattrs is not { Count: > 0 };
+
         // Small new files in a fresh overlay-lower dir are created by the workers too: the path was resolved here (every
         // component a real directory this archive made, none a symlink), nothing is there yet (this archive made nothing
         // by that name), and no directory on the way can change before the worker opens it, because every removal first
@@ -332,7 +343,14 @@ internal sealed unsafe partial class TarApplier : IDisposable
             var (data, size) = ReadAll(reader, header.Size);
             FileBytes += size;
             _created.Add(rel);
-            _workers.Enqueue(new FileJob(-1, full, createMode, data, size, header.Name, header.Uid, header.Gid, header.Mode, header.MtimeSeconds, header.MtimeNanoseconds, header.Xattrs));
+            _workers.Enqueue(new FileJob(-1, full, createMode, data, size, header.Name, header.Uid, header.Gid, header.Mode, header.MtimeSeconds, header.MtimeNanoseconds, header.Xattrs, trySameFile ? rel : null));
+            return;
+        }
+
+        if (trySameFile && TryLinkSameFile(rel, full, header.Size, header.Mode, header.Uid, header.Gid, header.MtimeSeconds, header.MtimeNanoseconds))
+        {
+            _created.Add(rel);
+            FileBytes += header.Size;
             return;
         }
 
@@ -696,10 +714,28 @@ internal sealed unsafe partial class TarApplier : IDisposable
         }
     }
 
+    /// <summary>Hard-links the file <see cref="ExtractOptions.SameFile"/> vouches for at <paramref name="full"/>; false when it
+    /// offers none or the link fails (another filesystem, too many links), and the entry is written instead; thread-safe.</summary>
+    private bool TryLinkSameFile(string rel, string full, long size, int mode, int uid, int gid, long sec, int nsec)
+    {
+        if (_options.SameFile!(rel, size, mode & 0xFFF, uid, gid, sec, nsec) is not { } same || Libc.Link(same, full) != 0)
+        {
+            return false;
+        }
+
+        Interlocked.Increment(ref _linked);
+        return true;
+    }
+
     /// <summary>Creates the file when the job has no descriptor yet, then writes its buffered data and metadata; thread-safe.</summary>
     private int CompleteFile(in FileJob job)
     {
         var fd = job.Fd;
+        if (fd < 0 && job.SameFileRel is { } rel && TryLinkSameFile(rel, job.Path, job.Length, job.Mode, job.Uid, job.Gid, job.Sec, job.Nsec))
+        {
+            return -1;
+        }
+
         if (fd < 0)
         {
             fd = Libc.Open(job.Path, Libc.OWrOnly | Libc.OCreat | Libc.OExcl | Libc.ONoFollow | Libc.OCloExec, job.CreateMode);

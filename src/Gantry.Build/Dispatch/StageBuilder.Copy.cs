@@ -99,7 +99,7 @@ internal sealed partial class StageBuilder
                     var view = await ParentViewAsync(cancellationToken).ConfigureAwait(false);
                     var planned = CopyPlanner.Plan(source, request, view, clamp, preserveOwnership: args.Chown is null);
                     planned = ApplyOwner(planned, args.Chown, view, node);
-                    var entry = await WriteCopyLayerAsync(planned, createdBy, cancellationToken).ConfigureAwait(false);
+                    var entry = await WriteCopyLayerAsync(planned, createdBy, reuseStep: null, cancellationToken).ConfigureAwait(false);
                     await _s.Cache.PutAsync(key, entry, cancellationToken).ConfigureAwait(false);
                     Apply(key, entry, createdBy);
                     return false;
@@ -148,7 +148,7 @@ internal sealed partial class StageBuilder
 
             var baseRequest = request with { Sources = contextSources };
             IReadOnlyList<PlannedEntry> planned = contextSources.Count > 0 ? CopyPlanner.Plan(_s.Context, baseRequest, LayeredRootView.Empty, clamp) : [];
-            var (checksum, _) = CopyChecksum.Compute(planned, _s.Hashes, cancellationToken);
+            var (checksum, hashed) = CopyChecksum.Compute(planned, _s.Hashes, cancellationToken);
             var extra = string.Join('\0', heredocEntries.Select(h => h.Name + ":" + Convert.ToHexStringLower(SHA256.HashData(h.Bytes))))
                 + "\0" + string.Join('\0', downloads.Select(d => d.Url + ":" + d.Hash + ":" + d.LastModified?.ToUnixTimeSeconds()))
                 + "\0" + string.Join('\0', gits.Select(g => g.Source + "@" + g.Commit + (expanded is AddInstruction { KeepGitDir: true } ? ":keep-git-dir" : string.Empty)));
@@ -222,8 +222,12 @@ internal sealed partial class StageBuilder
             }
 
             AddParentDirectories(all, view, clamp);
-            var result = ApplyOwner(all.Values.ToList(), args.Chown, view, node);
-            var entry = await WriteCopyLayerAsync(result, createdBy, cancellationToken).ConfigureAwait(false);
+            var result = WithContentHashes(ApplyOwner(all.Values.ToList(), args.Chown, view, node), hashed);
+
+            // The step without its content checksum: what a rebuild after an edit shares with this build, so it can link the
+            // files that did not change from this layer (CopyReuseIndex).
+            var reuseStep = CacheKey.Compute(_key, [.. common, "copy-reuse"]).Hex;
+            var entry = await WriteCopyLayerAsync(result, createdBy, reuseStep, cancellationToken).ConfigureAwait(false);
             await _s.Cache.PutAsync(key, entry, cancellationToken).ConfigureAwait(false);
             Apply(key, entry, createdBy);
             return false;
@@ -269,9 +273,39 @@ internal sealed partial class StageBuilder
         return planned.Select(e => e.Kind == PlannedKind.Directory && view.IsDirectory("/" + e.Path) && e.Uid == 0 ? e : e with { Uid = uid, Gid = gid }).ToList();
     }
 
-    private async Task<StepCacheEntry> WriteCopyLayerAsync(IReadOnlyList<PlannedEntry> planned, string createdBy, CancellationToken cancellationToken)
+    /// <summary>The planned context files with the content hashes the checksum pass computed (matched by source path).</summary>
+    private static List<PlannedEntry> WithContentHashes(List<PlannedEntry> entries, IReadOnlyList<PlannedEntry> hashed)
     {
-        var writer = new LayerWriter(_s.LayerOptions);
+        var bySource = new Dictionary<string, byte[]>(hashed.Count, StringComparer.Ordinal);
+        foreach (var h in hashed)
+        {
+            if (h is { Kind: PlannedKind.File, SourcePath: { } source, ContentHash: { } hash })
+            {
+                bySource[source] = hash;
+            }
+        }
+
+        for (var i = 0; i < entries.Count; i++)
+        {
+            if (entries[i] is { Kind: PlannedKind.File, ContentHash: null, SourcePath: { } source } e && bySource.TryGetValue(source, out var hash))
+            {
+                entries[i] = e with { ContentHash = hash };
+            }
+        }
+
+        return entries;
+    }
+
+    /// <summary>
+    /// Writes the COPY layer (and unpacks it while writing). With <paramref name="reuseStep"/>, files unchanged since the
+    /// step's previous layer are hard-linked from it in the new layer's directory, and this layer is recorded for the next.
+    /// </summary>
+    private async Task<StepCacheEntry> WriteCopyLayerAsync(IReadOnlyList<PlannedEntry> planned, string createdBy, string? reuseStep, CancellationToken cancellationToken)
+    {
+        var snapshots = _s.Rootfs.Snapshots;
+        var previous = reuseStep is null ? null : CopyReuseIndex.Load(_s.BuildDir, reuseStep, d => snapshots.HasLayer(d) ? snapshots.LayerPath(d) : null);
+        var options = previous is null ? _s.LayerOptions : _s.LayerOptions with { UnpackSameFile = previous.Lookup(planned) };
+        var writer = new LayerWriter(options);
         foreach (var e in planned)
         {
             writer.Add(e.Kind switch
@@ -285,7 +319,12 @@ internal sealed partial class StageBuilder
 
         var layer = writer.IsEmpty
             ? await writer.WriteAsync(Stream.Null, cancellationToken).ConfigureAwait(false)
-            : await _s.Rootfs.StoreLayerAsync(_s.Store, _s.LayerOptions, unpack: true, writer.WriteAsync, cancellationToken).ConfigureAwait(false);
+            : await _s.Rootfs.StoreLayerAsync(_s.Store, options, unpack: true, writer.WriteAsync, cancellationToken).ConfigureAwait(false);
+        if (reuseStep is not null && !layer.IsEmpty && snapshots.HasLayer(layer.DiffId))
+        {
+            CopyReuseIndex.Record(_s.BuildDir, reuseStep, layer.DiffId, snapshots.LayerPath(layer.DiffId), planned);
+        }
+
         return ToEntry(layer, createdBy);
     }
 

@@ -39,6 +39,58 @@ public sealed class SnapshotReuseTests
         Assert.Equal(before, store.ListLayers());
     }
 
+    [Fact]
+    public async Task A_copy_rebuilt_after_an_edit_links_the_unchanged_files_of_its_previous_layer_and_writes_the_rest()
+    {
+        using var h = await BuildHarness.CreateAsync();
+        for (var i = 0; i < 12; i++)
+        {
+            h.Write($"src/d{i % 3}/f{i}.txt", $"file {i}\n" + new string((char)('a' + i), 100 * i));
+        }
+
+        const string Dockerfile = "FROM scratch\nCOPY src/ /app/src/\n";
+        var first = await h.ImageAsync(await h.BuildAsync(Dockerfile));
+        var store = new SnapshotStore(h.Root, h.Store.Blobs);
+        var before = store.LayerPath(first.Config.RootFs.DiffIds[^1]);
+
+        h.Write("src/d1/f4.txt", "edited\n");                                                   // new content
+        File.SetUnixFileMode(Path.Combine(h.Context, "src/d2/f5.txt"), UnixFileMode.UserRead | UnixFileMode.UserWrite); // same bytes, new mode
+        File.SetLastWriteTimeUtc(Path.Combine(before, "app/src/d0/f6.txt"), new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc)); // the old layer's copy touched: its ctime moved
+        var second = await h.ImageAsync(await h.BuildAsync(Dockerfile));
+        var after = store.LayerPath(second.Config.RootFs.DiffIds[^1]);
+        Assert.NotEqual(before, after);
+
+        static ulong Inode(string dir, string rel) => Native.FileStatReader.TryLstat(Path.Combine(dir, rel))!.Value.Inode;
+        foreach (var rel in new[] { "app/src/d0/f0.txt", "app/src/d1/f1.txt", "app/src/d2/f11.txt", "app/src/d0/f3.txt" })
+        {
+            Assert.True(Inode(before, rel) == Inode(after, rel), $"{rel} did not change and should be a link to the previous layer's file");
+        }
+
+        foreach (var rel in new[] { "app/src/d1/f4.txt", "app/src/d2/f5.txt", "app/src/d0/f6.txt" })
+        {
+            Assert.True(Inode(before, rel) != Inode(after, rel), $"{rel} changed (content, mode, or its old copy) and must be written anew");
+        }
+
+        // The new layer's directory is exactly its blob, and the blob is what a fresh store builds from the same context.
+        var fromBlob = Path.Combine(h.NewRoot(), "check");
+        await LayerExtractor.ExtractFileAsync(h.Store.Blobs.BlobPath(second.Layers[^1].Digest), fromBlob, new ExtractOptions { Sync = false }, TestContext.Current.CancellationToken);
+        Assert.Equal(DescribeWithContent(fromBlob), DescribeWithContent(after));
+        Assert.Equal("edited\n", File.ReadAllText(Path.Combine(after, "app/src/d1/f4.txt")));
+        var fresh = h.NewRoot();
+        var clean = await h.ImageAsync(await h.BuildAsync(Dockerfile, root: fresh), fresh);
+        Assert.Equal(clean.Layers[^1].Digest, second.Layers[^1].Digest);
+    }
+
+    private static List<string> DescribeWithContent(string root) =>
+        [.. Describe(root).Select(line =>
+        {
+            var path = Path.Combine(root, line[..line.IndexOf(' ', StringComparison.Ordinal)]);
+            var info = new FileInfo(path);
+            var isFile = info.LinkTarget is null && (info.Attributes & FileAttributes.Directory) == 0;
+            var mtime = isFile ? File.GetLastWriteTimeUtc(path).Ticks : 0;
+            return isFile ? $"{line} {mtime} {Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)))}" : line;
+        })];
+
     private static List<string> Describe(string root) =>
         [.. Directory.EnumerateFileSystemEntries(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
             .Select(p =>
