@@ -11,7 +11,7 @@ namespace Gantry.Registry.Client;
 public sealed record PushResult(Digest Digest, long Size, string MediaType, int LayersPushed, int LayersSkipped, int LayersMounted, int LayersRecompressed = 0);
 
 /// <summary>
-/// Pushes blobs first (HEAD, then cross-repository mount, then upload; at most <see cref="RegistryOptions.MaxConcurrentTransfers"/>
+/// Pushes blobs first (HEAD, then cross-repository mount, then upload; at most <see cref="RegistryOptions.MaxConcurrentUploads"/>
 /// at a time; one upload per digest at a time) and the manifest last, so a tag never points at missing content.
 /// For an index, each child manifest present in the store is pushed by digest before the index.
 /// With a <see cref="PushCompression"/>, layers stored in another compression are re-encoded first (diffIDs unchanged) and the
@@ -56,7 +56,7 @@ public sealed class PushEngine
         var bytes = await ReadAllAsync(root, cancellationToken).ConfigureAwait(false);
         var mediaType = MediaTypes.IsManifestOrIndex(root.MediaType) ? root.MediaType : OciJson.DetectMediaType(bytes);
         var counts = new int[3];
-        using var gate = new SemaphoreSlim(Math.Max(1, _options.MaxConcurrentTransfers));
+        using var gate = new SemaphoreSlim(Math.Max(1, _options.MaxConcurrentUploads));
         var recompressedBefore = _recompressor?.Recompressed ?? 0;
         var rootDigest = root.Digest;
         if (MediaTypes.IsIndex(mediaType))

@@ -12,8 +12,12 @@ public sealed record RegistryOptions
     /// <summary>Mirror base URLs (e.g. http://127.0.0.1:5000) tried first for pulls of docker.io images.</summary>
     public IReadOnlyList<Uri> Mirrors { get; init; } = [];
 
-    /// <summary>How many blobs move at the same time in a pull or push.</summary>
+    /// <summary>How many blobs move at the same time in a pull (docker's max-concurrent-downloads).</summary>
     public int MaxConcurrentTransfers { get; init; } = 3;
+
+    /// <summary>How many blobs a push checks, mounts or uploads at the same time (docker's max-concurrent-uploads): most of a
+    /// push's requests are round trips (HEAD, mount), so more run at once than in a pull.</summary>
+    public int MaxConcurrentUploads { get; init; } = 5;
 
     /// <summary>How many times a failed request or interrupted transfer is retried.</summary>
     public int MaxRetries { get; init; } = 4;

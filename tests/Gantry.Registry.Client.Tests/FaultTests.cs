@@ -9,7 +9,7 @@ public sealed class FaultTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static RegistryOptions Fast => new() { RetryDelay = TimeSpan.FromMilliseconds(20), MaxConcurrentTransfers = 1 };
+    private static RegistryOptions Fast => new() { RetryDelay = TimeSpan.FromMilliseconds(20), MaxConcurrentTransfers = 1, MaxConcurrentUploads = 1 };
 
     [Fact]
     public async Task Pull_resumes_a_cut_download_with_a_range_request()

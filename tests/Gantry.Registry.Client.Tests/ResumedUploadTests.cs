@@ -21,6 +21,7 @@ public sealed partial class ResumedUploadTests
     {
         RetryDelay = TimeSpan.FromMilliseconds(20),
         MaxConcurrentTransfers = 1,
+        MaxConcurrentUploads = 1,
         MonolithicUploadLimit = 1024 * 1024,
     };
 

@@ -27,6 +27,8 @@ public sealed class AuthHandler : DelegatingHandler
     private string? _refreshToken;
     private Credential? _credential;
     private bool _credentialLoaded;
+    private readonly SemaphoreSlim _pingLock = new(1, 1);
+    private bool _pinged;
 
     public AuthHandler(string registry, ICredentialProvider credentials, RegistryOptions options)
     {
@@ -86,13 +88,28 @@ public sealed class AuthHandler : DelegatingHandler
     public async Task PrepareAsync(Uri baseUri, string scopes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(baseUri);
-        if (_challenge is null)
+        // One ping per registry, shared by uploads that start together: a registry that answered /v2/ without a challenge
+        // is not asked again before every upload (a challenge that shows up later, on any request, is learned from that 401).
+        if (_challenge is null && !Volatile.Read(ref _pinged))
         {
-            using var ping = new HttpRequestMessage(HttpMethod.Get, new Uri(baseUri, "/v2/"));
-            using var response = await base.SendAsync(ping, cancellationToken).ConfigureAwait(false);
-            if (response.StatusCode == HttpStatusCode.Unauthorized)
+            await _pingLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
             {
-                _challenge = AuthChallenge.Parse(response.Headers.WwwAuthenticate.ToString());
+                if (_challenge is null && !_pinged)
+                {
+                    using var ping = new HttpRequestMessage(HttpMethod.Get, new Uri(baseUri, "/v2/"));
+                    using var response = await base.SendAsync(ping, cancellationToken).ConfigureAwait(false);
+                    if (response.StatusCode == HttpStatusCode.Unauthorized)
+                    {
+                        _challenge = AuthChallenge.Parse(response.Headers.WwwAuthenticate.ToString());
+                    }
+
+                    Volatile.Write(ref _pinged, true);
+                }
+            }
+            finally
+            {
+                _pingLock.Release();
             }
         }
 
