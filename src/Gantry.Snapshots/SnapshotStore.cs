@@ -12,10 +12,21 @@ namespace Gantry.Snapshots;
 /// <c>active/&lt;key&gt;/</c> (a prepared snapshot: <c>upper/</c>+<c>work/</c> for overlay, or <c>rootfs/</c> for the copy-based
 /// fallback, plus the list of its layers), <c>tmp/</c>. Prepare returns a <see cref="MountSpec"/>; it never mounts.
 /// Overlay support is detected once per store by a trial mount; without it every snapshot is a flattened copy.
+/// <para>
+/// Layer directories are not fsynced: they can always be made again from their blobs, which the content store keeps
+/// durable. Instead each one written without a sync carries <c>layers/&lt;hex&gt;/boot</c>, the kernel's boot id at the
+/// time. Only a crash of the machine can lose written-but-unsynced data, and a crash means a new boot, so a layer whose
+/// mark names another boot is set aside and unpacked again from its blob on first use (a clean reboot costs that one
+/// unpack too). A layer without the mark was synced when it was made (by older gantry versions, or where the boot id
+/// cannot be read).
+/// </para>
 /// </summary>
 public sealed partial class SnapshotStore
 {
     private static readonly ConcurrentDictionary<string, Lazy<(bool Overlay, string[] Extra)>> Detected = new(StringComparer.Ordinal);
+
+    /// <summary>This boot's id (/proc/sys/kernel/random/boot_id), or null when unreadable (then layers are synced instead).</summary>
+    internal static readonly string? BootId = ReadBootId();
     private readonly IBlobReader _blobs;
     private readonly SnapshotStoreOptions _options;
     private readonly ConcurrentDictionary<Digest, Lazy<Task<string>>> _unpacking = new();
@@ -65,7 +76,7 @@ public sealed partial class SnapshotStore
     {
         ArgumentNullException.ThrowIfNull(layer);
         var fs = LayerFs(layer.DiffId);
-        if (Directory.Exists(fs))
+        if (HasLayer(layer.DiffId))
         {
             return Task.FromResult(fs);
         }
@@ -193,6 +204,7 @@ public sealed partial class SnapshotStore
             }
 
             File.WriteAllText(Path.Combine(staging, "diffid"), diffId + "\n");
+            MarkUnsynced(staging);
             Publish(staging, LayerDir(diffId));
             return LayerFs(diffId);
         }
@@ -205,8 +217,72 @@ public sealed partial class SnapshotStore
         }
     }
 
-    /// <summary>True when the layer with this diffID is unpacked in the store.</summary>
-    public bool HasLayer(Digest diffId) => Directory.Exists(LayerFs(diffId));
+    /// <summary>
+    /// True when the layer with this diffID is unpacked in the store. A layer written without a sync in an earlier boot (see
+    /// the class remarks) is set aside here, and this returns false, so it is unpacked again from its blob.
+    /// </summary>
+    public bool HasLayer(Digest diffId)
+    {
+        if (!Directory.Exists(LayerFs(diffId)))
+        {
+            return false;
+        }
+
+        string mark;
+        try
+        {
+            mark = File.ReadAllText(Path.Combine(LayerDir(diffId), BootFile)).Trim();
+        }
+        catch (FileNotFoundException)
+        {
+            return true; // synced when it was made
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return false; // set aside by another process just now
+        }
+
+        if (mark == BootId)
+        {
+            return true;
+        }
+
+        // Unsynced, from a boot that ended (perhaps in a crash): its files may be incomplete. Moved aside in one rename, so a
+        // concurrent reader sees the layer either whole or absent, then removed.
+        var aside = Path.Combine(_tmp, "stale-" + Guid.NewGuid().ToString("N"));
+        if (Libc.Rename(LayerDir(diffId), aside) == 0)
+        {
+            FileSystem.RemoveAll(aside);
+        }
+
+        return false;
+    }
+
+    /// <summary>Marks a staging layer dir as written without a sync in this boot (when the boot id is known).</summary>
+    private static void MarkUnsynced(string staging)
+    {
+        if (BootId is not null)
+        {
+            File.WriteAllText(Path.Combine(staging, BootFile), BootId + "\n");
+        }
+    }
+
+    private static string? ReadBootId()
+    {
+        try
+        {
+            var id = File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim();
+            return id.Length > 0 ? id : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>
     /// Prepares a writable snapshot named <paramref name="key"/> over <paramref name="layers"/> (bottom first, as in the
@@ -253,6 +329,7 @@ public sealed partial class SnapshotStore
             Directory.CreateDirectory(staging);
             Directory.Move(upper, Path.Combine(staging, "fs"));
             await File.WriteAllTextAsync(Path.Combine(staging, "diffid"), result.DiffId + "\n", cancellationToken).ConfigureAwait(false);
+            MarkUnsynced(staging);
             Publish(staging, LayerDir(result.DiffId));
         }
 
@@ -501,10 +578,12 @@ public sealed partial class SnapshotStore
                 ExpectedDiffId = layer.DiffId,
                 Description = $"layer {layer.Blob.Digest}",
                 Compression = compression == Compression.None ? null : compression,
+                Sync = BootId is null, // else marked with the boot id: see the class remarks
             }, cancellationToken).ConfigureAwait(false);
             _measured[layer.DiffId] = result.UncompressedSize;
 
             await File.WriteAllTextAsync(Path.Combine(staging, "diffid"), layer.DiffId + "\n", cancellationToken).ConfigureAwait(false);
+            MarkUnsynced(staging);
             Publish(staging, target);
             return Path.Combine(target, "fs");
         }
@@ -624,6 +703,8 @@ public sealed partial class SnapshotStore
     }
 
     private static (string Kind, Digest[] Layers)? ReadMeta(string dir) => Directory.Exists(dir) ? ReadMetaCore(dir) : null;
+
+    private const string BootFile = "boot";
 
     private string LayerDir(Digest diffId) => Path.Combine(_layers, diffId.Encoded);
 
