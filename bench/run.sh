@@ -26,7 +26,7 @@ IMAGES_N="${BENCH_IMAGES:-200}"; [ "${BENCH_QUICK:-0}" = 1 ] && IMAGES_N="${BENC
 
 mkdir -p "$STATE"/{logs,pids,tmp,base,stores,work,registry}
 apt_need buildah podman docker.io docker-registry skopeo hyperfine umoci mmdebstrap busybox-static crun runc conmon \
-    fuse-overlayfs time bc curl python3 gnuplot-nox ca-certificates
+    fuse-overlayfs time bc curl python3 gnuplot-nox ca-certificates libdeflate0
 # Debian's docker-registry package may start a service on :5000 where no policy-rc.d stops it; the bench runs its own.
 if command -v systemctl >/dev/null 2>&1; then systemctl disable --now docker-registry docker containerd >/dev/null 2>&1 || true; fi
 fix_hybrid_cgroups
