@@ -14,7 +14,12 @@ public static partial class Mounts
     [LibraryImport("libc", EntryPoint = "umount2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Umount2(string target, int flags);
 
-    /// <summary>Mounts an overlay of <paramref name="lowerTopFirst"/> at <paramref name="target"/>; read-only when no upper dir is given.</summary>
+    /// <summary>
+    /// Mounts an overlay of <paramref name="lowerTopFirst"/> at <paramref name="target"/>; read-only when no upper dir is given.
+    /// A writable one (a RUN step's, mounted once, then diffed and adopted as a layer that the snapshot store's boot-id mark
+    /// protects) is mounted <c>volatile</c> where the kernel has it (Linux 5.10+): otherwise unmounting it syncs the whole
+    /// upper filesystem, and the step waits for every dirty page on the disk, e.g. a base image pulled just before.
+    /// </summary>
     public static void MountOverlay(IReadOnlyList<string> lowerTopFirst, string? upper, string? work, string target)
     {
         ArgumentNullException.ThrowIfNull(lowerTopFirst);
@@ -27,6 +32,11 @@ public static partial class Mounts
         if (options.Length > 4000)
         {
             throw new GantryException($"too many layers ({lowerTopFirst.Count}) for one overlay mount: squash the base image or use fewer RUN/COPY steps");
+        }
+
+        if (upper is not null && Mount("overlay", target, "overlay", 0UL, options + ",volatile") == 0)
+        {
+            return;
         }
 
         if (Mount("overlay", target, "overlay", upper is null ? 1UL : 0UL, options) != 0)
