@@ -32,6 +32,19 @@ for trx in "$results"/*.trx; do
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${t:-0} - ${e:-0}))
 done
 # Skipped tests print their reason above (grep '^\s*Skipped ').
+# Failed tests are named again here, with their message's first lines, so the end of the log says
+# which test failed and why even when only the tail is kept.
+if [ "$failed" -gt 0 ]; then
+  perl -0777 -ne '
+    while (/<UnitTestResult [^>]*?testName="([^"]*)"[^>]*?outcome="Failed"[^>]*>(.*?)<\/UnitTestResult>/sg) {
+      my ($name, $body) = ($1, $2);
+      my ($msg) = $body =~ /<Message>(.*?)<\/Message>/s;
+      for ($name, $msg) { next unless defined; s/&quot;/"/g; s/&apos;/\x27/g; s/&lt;/</g; s/&gt;/>/g; s/&amp;/&/g; }
+      $msg = defined $msg ? join(" | ", (grep { /\S/ } split /\n/, $msg)[0..3]) : "(no message)";
+      $msg =~ s/( \| )+$//; $msg = substr($msg, 0, 600);
+      print "FAILED $name: $msg\n";
+    }' "$results"/*.trx
+fi
 if [ $test_rc -ne 0 ] && [ $failed -eq 0 ]; then failed=1; fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [ $failed -eq 0 ] && [ $test_rc -eq 0 ]

@@ -3,5 +3,9 @@ namespace Gantry.Cli;
 
 internal static class Program
 {
-    public static Task<int> Main(string[] args) => GantryApp.RunAsync(args);
+    public static Task<int> Main(string[] args)
+    {
+        InterruptSignal.TakeBackIfIgnored();
+        return GantryApp.RunAsync(args);
+    }
 }

@@ -39,10 +39,22 @@ public sealed partial class ServeProcess : IAsyncDisposable
 
     public static Task<ServeProcess> StartAsync(IEnumerable<string> args, CancellationToken ct) => StartAsync(GantryCli.Executable, args, ct);
 
-    /// <summary>Starts <paramref name="executable"/> (the apphost or a Native AOT gantry) as <c>registry serve ARGS</c>.</summary>
-    public static async Task<ServeProcess> StartAsync(string executable, IEnumerable<string> args, CancellationToken ct)
+    /// <summary>
+    /// Starts <paramref name="executable"/> (the apphost or a Native AOT gantry) as <c>registry serve ARGS</c>; with
+    /// <paramref name="sigintIgnored"/> it starts the way a shell without job control starts a background command:
+    /// with SIGINT ignored (sh's <c>trap '' INT</c>, kept across exec; the process id stays gantry's).
+    /// </summary>
+    public static async Task<ServeProcess> StartAsync(string executable, IEnumerable<string> args, CancellationToken ct, bool sigintIgnored = false)
     {
-        var psi = new ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo(sigintIgnored ? "/bin/sh" : executable) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (sigintIgnored)
+        {
+            psi.ArgumentList.Add("-c");
+            psi.ArgumentList.Add("trap '' INT; exec \"$@\"");
+            psi.ArgumentList.Add("sh");
+            psi.ArgumentList.Add(executable);
+        }
+
         psi.ArgumentList.Add("registry");
         psi.ArgumentList.Add("serve");
         foreach (var a in args)

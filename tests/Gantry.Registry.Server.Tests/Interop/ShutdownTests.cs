@@ -63,4 +63,28 @@ public sealed class ShutdownTests
             await Assert.ThrowsAsync<SocketException>(async () => await socket.ConnectAsync(IPAddress.Loopback, server.BaseAddress.Port, Ct));
         }
     }
+
+    [Theory]
+    [InlineData("apphost")]
+    [InlineData("aot")]
+    public async Task Started_with_SIGINT_ignored_it_still_stops_on_SIGINT(string binary)
+    {
+        // A script's `gantry registry serve &` (no job control) and many CI runners start it like this; docker's
+        // registry (Go) takes SIGINT back, and so must gantry.
+        var executable = GantryCli.Executable;
+        if (binary == "aot")
+        {
+            Assert.SkipUnless(File.Exists(AotBinary), $"no Native AOT gantry at {AotBinary} (scripts/install-deps.sh publishes one)");
+            executable = AotBinary;
+        }
+
+        using var dir = new TempDirectory("gantry-shutdown");
+        var server = await ServeProcess.StartAsync(executable, ["--addr", "127.0.0.1:0", "--root", dir.Combine("reg")], Ct, sigintIgnored: true);
+        await using (server)
+        {
+            server.Signal("INT");
+            Assert.Equal(0, await server.WaitForExitAsync());
+            Assert.Contains("msg=stopped", server.StdErr, StringComparison.Ordinal);
+        }
+    }
 }
