@@ -12,7 +12,7 @@ public sealed record PushResult(Digest Digest, long Size, string MediaType, int 
 
 /// <summary>
 /// Pushes blobs first (HEAD, then cross-repository mount, then upload; at most <see cref="RegistryOptions.MaxConcurrentUploads"/>
-/// at a time; one upload per digest at a time) and the manifest last, so a tag never points at missing content.
+/// layers at a time, the config beside them; one upload per digest at a time) and the manifest last, so a tag never points at missing content.
 /// For an index, each child manifest present in the store is pushed by digest before the index.
 /// With a <see cref="PushCompression"/>, layers stored in another compression are re-encoded first (diffIDs unchanged) and the
 /// manifest pushed is rewritten to match — a Docker v2 manifest becomes OCI when it must carry zstd, as podman does.
@@ -233,7 +233,14 @@ public sealed class PushEngine
     private async Task<(UploadOutcome, string?)> UploadOnceAsync(RegistryClient client, string repository, Descriptor blob, bool isLayer, SemaphoreSlim gate,
         IProgress<TransferEvent>? progress, CancellationToken cancellationToken)
     {
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        // The config (a few KiB) takes no upload slot: with five or more layers to send it would otherwise wait for one
+        // and add its HEAD, POST and PUT after the last layer's.
+        var gated = isLayer;
+        if (gated)
+        {
+            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         try
         {
             long sent = 0;
@@ -263,7 +270,10 @@ public sealed class PushEngine
         }
         finally
         {
-            gate.Release();
+            if (gated)
+            {
+                gate.Release();
+            }
         }
     }
 

@@ -64,7 +64,13 @@ public sealed class RegistryClient : IDisposable
     /// <summary>The refresh token a Bearer login handed out (docker stores it as the identity token).</summary>
     public string? RefreshToken => _auth.RefreshToken;
 
-    /// <summary>https://HOST/ or, for an insecure host that does not speak TLS, http://HOST/.</summary>
+    /// <summary>
+    /// https://HOST/ or, for an insecure host that does not speak TLS, http://HOST/. An insecure host is asked over plain
+    /// HTTP first, and any answer but 400 settles it: a TLS port answers plain HTTP with 400 (Go, nginx) or hangs up
+    /// (Kestrel), and then https is tried, falling back to plain HTTP as before when that fails too. That spares a
+    /// plain-HTTP registry the TLS handshake attempt and loading OpenSSL (a few milliseconds of every push and pull
+    /// against a loopback registry). The ping carries no credentials.
+    /// </summary>
     public async Task<Uri> GetBaseUriAsync(CancellationToken cancellationToken)
     {
         if (_baseUri is not null)
@@ -80,18 +86,38 @@ public sealed class RegistryClient : IDisposable
                 return _baseUri;
             }
 
-            var https = new Uri($"https://{ApiHost}/");
             using var invoker = new HttpMessageInvoker(_transport, disposeHandler: false);
+            var insecure = Options.IsInsecure(ApiHost);
+            var http = new Uri($"http://{ApiHost}/");
+            if (insecure)
+            {
+                try
+                {
+                    using var plain = new HttpRequestMessage(HttpMethod.Get, new Uri(http, "/v2/"));
+                    using var response = await invoker.SendAsync(plain, cancellationToken).ConfigureAwait(false);
+                    if (response.StatusCode != HttpStatusCode.BadRequest)
+                    {
+                        _baseUri = http;
+                        return _baseUri;
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                    // Not a plain-HTTP server (or not up): https decides.
+                }
+            }
+
+            var https = new Uri($"https://{ApiHost}/");
             try
             {
                 using var ping = new HttpRequestMessage(HttpMethod.Get, new Uri(https, "/v2/"));
                 using var response = await invoker.SendAsync(ping, cancellationToken).ConfigureAwait(false);
                 _baseUri = https;
             }
-            catch (HttpRequestException ex) when (Options.IsInsecure(ApiHost))
+            catch (HttpRequestException ex) when (insecure)
             {
                 _ = ex;
-                _baseUri = new Uri($"http://{ApiHost}/");
+                _baseUri = http;
             }
             catch (HttpRequestException ex)
             {
@@ -358,8 +384,10 @@ public sealed class RegistryClient : IDisposable
             return (UploadOutcome.AlreadyExists, null);
         }
 
+        // No /v2/ ping first: the HEAD above learned the challenge if the registry wants one for this repository, and a
+        // registry that reads anonymously but wants credentials to write says so on the body-less POST below, which the
+        // auth handler re-sends with them; the streamed PUT or PATCH then goes out authorized.
         var baseUri = await GetBaseUriAsync(cancellationToken).ConfigureAwait(false);
-        await _auth.PrepareAsync(baseUri, RequestScope.PushPull(repository), cancellationToken).ConfigureAwait(false);
         Uri? location = null;
         foreach (var source in mountFrom ?? [])
         {

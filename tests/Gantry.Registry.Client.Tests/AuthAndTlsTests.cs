@@ -31,7 +31,21 @@ public sealed class AuthAndTlsTests
     }
 
     [Fact]
-    public async Task Plain_http_loopback_registry_is_found_after_https_fails()
+    public async Task Tls_loopback_registry_is_still_used_over_https_though_plain_http_is_asked_first()
+    {
+        // Loopback counts as insecure, so plain HTTP is asked first; distribution's TLS port answers it with 400.
+        using var registry = DistributionRegistry.StartTls();
+        var source = new MemoryBlobStore();
+        var image = await TestImage.CreateAsync(source, [3_000]);
+        using var client = new RegistryClient(registry.Host, StaticCredentialProvider.Anonymous, new RegistryOptions { MaxRetries = 0 });
+        Assert.Equal("https", (await client.GetBaseUriAsync(Ct)).Scheme);
+        await new PushEngine(source).PushAsync(client, "tls/insecure", image.Manifest, "v1", null, Ct);
+        var pulled = await new PullEngine(new MemoryBlobStore()).PullAsync([client], "tls/insecure", "v1", null, null, Ct);
+        Assert.Equal(image.Config.Digest, pulled.ImageId);
+    }
+
+    [Fact]
+    public async Task Plain_http_loopback_registry_is_found_over_plain_http()
     {
         using var registry = DistributionRegistry.StartPlain();
         using var client = new RegistryClient(registry.Host, StaticCredentialProvider.Anonymous);

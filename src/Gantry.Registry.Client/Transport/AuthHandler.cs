@@ -8,7 +8,7 @@ using Gantry.Registry.Client.Credentials;
 namespace Gantry.Registry.Client.Transport;
 
 /// <summary>
-/// Adds credentials to requests for one registry. Learns the scheme from the first 401 (or the <c>/v2/</c> ping), then
+/// Adds credentials to requests for one registry. Learns the scheme from the first 401 (or the <c>/v2/</c> ping of a login), then
 /// sends Basic credentials or a Bearer token for the request's scopes up front; a 401 naming a new scope fetches a new
 /// token and re-sends once. Before any credential leaves, the token realm must be https — or, for an insecure registry,
 /// on the registry's own host.
@@ -27,8 +27,6 @@ public sealed class AuthHandler : DelegatingHandler
     private string? _refreshToken;
     private Credential? _credential;
     private bool _credentialLoaded;
-    private readonly SemaphoreSlim _pingLock = new(1, 1);
-    private bool _pinged;
 
     public AuthHandler(string registry, ICredentialProvider credentials, RegistryOptions options)
     {
@@ -82,41 +80,6 @@ public sealed class AuthHandler : DelegatingHandler
         response.Dispose();
         await AuthorizeAsync(request, scopes, forceNew: true, cancellationToken).ConfigureAwait(false);
         return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Pings <c>/v2/</c> at <paramref name="baseUri"/> to learn the challenge, then gets a token for <paramref name="scopes"/>.</summary>
-    public async Task PrepareAsync(Uri baseUri, string scopes, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(baseUri);
-        // One ping per registry, shared by uploads that start together: a registry that answered /v2/ without a challenge
-        // is not asked again before every upload (a challenge that shows up later, on any request, is learned from that 401).
-        if (_challenge is null && !Volatile.Read(ref _pinged))
-        {
-            await _pingLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                if (_challenge is null && !_pinged)
-                {
-                    using var ping = new HttpRequestMessage(HttpMethod.Get, new Uri(baseUri, "/v2/"));
-                    using var response = await base.SendAsync(ping, cancellationToken).ConfigureAwait(false);
-                    if (response.StatusCode == HttpStatusCode.Unauthorized)
-                    {
-                        _challenge = AuthChallenge.Parse(response.Headers.WwwAuthenticate.ToString());
-                    }
-
-                    Volatile.Write(ref _pinged, true);
-                }
-            }
-            finally
-            {
-                _pingLock.Release();
-            }
-        }
-
-        if (_challenge is { IsBearer: true })
-        {
-            await GetTokenAsync(scopes, forceNew: false, cancellationToken).ConfigureAwait(false);
-        }
     }
 
     /// <summary>Checks the credential against the registry (docker login): a Basic /v2/ request or a token request without scope.</summary>
