@@ -220,7 +220,7 @@ public sealed class BlobStore : IBlobStore
     }
 
     /// <summary>A write-only stream that hashes what passes through and counts bytes, failing early past an expected size.</summary>
-    private sealed class HashingWriteStream(Stream inner, IncrementalHash hash, string algorithm, long expectedSize, string what) : Stream, IDigestingStream
+    private sealed class HashingWriteStream(Stream inner, DigestHasher hash, string algorithm, long expectedSize, string what) : Stream, IDigestingStream
     {
         public long Written { get; private set; }
 

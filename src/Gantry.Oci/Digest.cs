@@ -99,11 +99,11 @@ public readonly record struct Digest : IComparable<Digest>
     public static Digest FromHash(string algorithm, ReadOnlySpan<byte> hash) =>
         new(algorithm, Convert.ToHexStringLower(hash));
 
-    public static Digest Compute(ReadOnlySpan<byte> data) => FromHash(Sha256, SHA256.HashData(data));
+    public static Digest Compute(ReadOnlySpan<byte> data) => FromHash(Sha256, DigestHasher.HashSha256(data));
 
     public static Digest Compute(string algorithm, ReadOnlySpan<byte> data) => algorithm switch
     {
-        Sha256 => FromHash(Sha256, SHA256.HashData(data)),
+        Sha256 => FromHash(Sha256, DigestHasher.HashSha256(data)),
         Sha512 => FromHash(Sha512, SHA512.HashData(data)),
         _ => throw new InvalidDigestException(algorithm, $"unsupported digest algorithm '{algorithm}'"),
     };
@@ -111,19 +111,21 @@ public readonly record struct Digest : IComparable<Digest>
     public static async Task<Digest> ComputeAsync(Stream stream, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        var hash = await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false);
-        return FromHash(Sha256, hash);
+        using var hasher = new DigestHasher(Sha256);
+        var buffer = new byte[81920];
+        int n;
+        while ((n = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            hasher.AppendData(buffer, 0, n);
+        }
+
+        return hasher.GetDigestAndReset();
     }
 
     /// <summary>Creates an incremental hasher for this digest's algorithm.</summary>
-    public IncrementalHash CreateHasher() => CreateHasher(Algorithm);
+    public DigestHasher CreateHasher() => CreateHasher(Algorithm);
 
-    public static IncrementalHash CreateHasher(string algorithm) => algorithm switch
-    {
-        Sha256 => IncrementalHash.CreateHash(HashAlgorithmName.SHA256),
-        Sha512 => IncrementalHash.CreateHash(HashAlgorithmName.SHA512),
-        _ => throw new InvalidDigestException(algorithm, $"unsupported digest algorithm '{algorithm}'"),
-    };
+    public static DigestHasher CreateHasher(string algorithm) => new(algorithm);
 }
 
 /// <summary>Reads and writes digests as JSON strings.</summary>

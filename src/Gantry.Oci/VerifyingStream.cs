@@ -1,5 +1,4 @@
 // Owns: a read-only stream that checks size and digest of what passes through it, failing at end of stream.
-using System.Security.Cryptography;
 
 namespace Gantry.Oci;
 
@@ -10,7 +9,7 @@ namespace Gantry.Oci;
 public sealed class VerifyingStream : Stream
 {
     private readonly Stream _inner;
-    private readonly IncrementalHash _hash;
+    private readonly DigestHasher _hash;
     private readonly bool _leaveOpen;
     private readonly string _what;
     private long _read;

@@ -1,6 +1,6 @@
 // Owns: computing build-step cache keys as a hash chain (parent key + the step's expanded inputs).
-using System.Security.Cryptography;
 using System.Text;
+using Gantry.Oci;
 
 namespace Gantry.Build.Cache;
 
@@ -13,7 +13,7 @@ public readonly record struct CacheKey(string Hex)
     /// <summary>Chains <paramref name="parts"/> onto <paramref name="parent"/>; parts are length-prefixed so no two lists collide.</summary>
     public static CacheKey Compute(CacheKey parent, params ReadOnlySpan<string> parts)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var hash = new DigestHasher(Digest.Sha256);
         Append(hash, parent.Hex ?? string.Empty);
         foreach (var part in parts)
         {
@@ -23,7 +23,7 @@ public readonly record struct CacheKey(string Hex)
         return new CacheKey(Convert.ToHexStringLower(hash.GetHashAndReset()));
     }
 
-    private static void Append(IncrementalHash hash, string value)
+    private static void Append(DigestHasher hash, string value)
     {
         var bytes = Encoding.UTF8.GetBytes(value);
         Span<byte> len = stackalloc byte[4];

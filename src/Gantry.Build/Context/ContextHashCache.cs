@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 using Gantry.Build.Native;
+using Gantry.Oci;
 
 namespace Gantry.Build.Context;
 
@@ -43,7 +44,7 @@ public sealed class ContextHashCache
         ArgumentNullException.ThrowIfNull(buildDir);
         var file = contextRoot is null
             ? Path.Combine(buildDir, "context-hashes.bin")
-            : Path.Combine(buildDir, "context-hashes", Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(contextRoot)))[..32] + ".bin");
+            : Path.Combine(buildDir, "context-hashes", Convert.ToHexStringLower(DigestHasher.HashSha256(Encoding.UTF8.GetBytes(contextRoot)))[..32] + ".bin");
         var cache = new ContextHashCache(file);
         try
         {

@@ -1,9 +1,9 @@
 // Owns: the content+metadata checksum of a COPY/ADD step's planned entries (its cache-key input), hashing in parallel.
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text.Unicode;
 using Gantry.Build.Context;
 using Gantry.Build.Native;
+using Gantry.Oci;
 
 namespace Gantry.Build.Steps;
 
@@ -33,12 +33,12 @@ public static class CopyChecksum
                 }
                 else
                 {
-                    hashes[i] = e.Content is { } bytes ? SHA256.HashData(bytes.Span) : SHA256.HashData(ReadOnlySpan<byte>.Empty);
+                    hashes[i] = DigestHasher.HashSha256(e.Content is { } bytes ? bytes.Span : default);
                 }
             }
         });
 
-        using var total = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var total = new DigestHasher(Digest.Sha256);
         var result = new List<PlannedEntry>(entries.Count);
         var line = new byte[1024];
         for (var i = 0; i < entries.Count; i++)
