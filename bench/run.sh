@@ -10,7 +10,10 @@
 #   BENCH_PARTS="..."   subset of: builds pullrun images registry profile
 #   GANTRY=/path        use this gantry binary instead of publishing src/Gantry.Cli (Native AOT) into $BENCH_STATE
 #   BENCH_STATE=DIR     generated data, stores, logs (default /var/tmp/gantry-bench)
+#   BENCH_SETTLE=S, BENCH_MIN_FREE_GB=G  the trash is emptied only below G GB free (default 25), then S s of wait
+#                       (default 370): see settle_fs in lib/common.sh
 set -euo pipefail
+export LC_ALL=C   # $EPOCHREALTIME and bc need a '.' decimal point
 here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/lib/common.sh"
 . "$here/lib/tools.sh"
@@ -42,7 +45,7 @@ if [ -z "${GANTRY:-}" ]; then
         git -C "$REPO_DIR" archive HEAD | tar -x -C "$STATE/src-$COMMIT"
         dotnet publish "$STATE/src-$COMMIT/src/Gantry.Cli/Gantry.Cli.csproj" -c Release -r linux-x64 -o "$STATE/gantry-$COMMIT" \
             -nologo -v quiet > "$STATE/logs/publish.log" 2>&1 || die "gantry publish failed (see $STATE/logs/publish.log)"
-        rm -rf "$STATE/src-$COMMIT"
+        umount_rm "$STATE/src-$COMMIT"   # to the trash, like every store (see settle_fs in common.sh)
     fi
 else
     COMMIT="$COMMIT (GANTRY=$GANTRY)"
@@ -89,7 +92,7 @@ edit_context() {   # rewrite (new inode: breaks the hard link to the cached cont
 
 run_workload() {   # run_workload WORKLOAD REP : cold, warm (no change), edit, push, pull into an empty store
     local w="$1" rep="$2" ctx="$STATE/work/$TOOL-$1" tag ref base
-    rm -rf "$ctx"; cp -al "$STATE/contexts/$w" "$ctx"
+    umount_rm "$ctx"; cp -al "$STATE/contexts/$w" "$ctx"
     base="$(awk '/^FROM /{print $2; exit}' "$ctx/Dockerfile")"
     tag="localhost/bench/$w:latest"
     case "$TOOL" in gantry|buildkit|classic) tag="bench/$w:latest" ;; esac
@@ -106,7 +109,7 @@ run_workload() {   # run_workload WORKLOAD REP : cold, warm (no change), edit, p
     t_fresh
     cmd_pull "$ref"; record "$TOOL" "$w" pull "$rep" "${CMD[@]}"
     if [ "$TOOL" = podman ]; then skopeo_steps "$ref" "$w" "$rep"; fi
-    t_stop; umount_rm "$STORE"; rm -rf "$ctx"
+    t_stop; umount_rm "$STORE"; umount_rm "$ctx"
 }
 
 # skopeo_steps REF WORKLOAD REP : `skopeo copy` of the image podman just pulled, out of podman's store to the registry
@@ -121,6 +124,8 @@ skopeo_steps() {
         "containers-storage:[overlay@$dst/root+$dst/runroot]$ref"
     umount_rm "$dst"
 }
+
+settle_fs always   # the run starts with no recently freed inodes: earlier runs' trash goes now (see common.sh)
 
 if [[ "$PARTS" == *" builds "* ]]; then
     for rep in $(seq 1 "$RUNS"); do

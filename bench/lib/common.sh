@@ -47,11 +47,14 @@ fix_hybrid_cgroups() {
 }
 
 # Deleting a store does not happen between timed steps: umount_rm moves it into $STATE/trash, and settle_fs empties the
-# trash at quiet points, then waits. Why: on ext4 without a journal (this VM's root filesystem) the inode allocator skips
-# inodes freed in the last 60 s (360 s while their inode table block is dirty) one by one, in every allocation
-# (find_inode_bit -> recently_deleted), so a tool that unpacks 35,000 files right after another tool's store was deleted
-# spends several extra seconds in the kernel — a cost of the bench's order, not of the tool (seen here: a node image pull
-# with unpack 3.4 s settled, 8-10 s right after a delete).
+# trash only when the disk runs short, then waits. Why: on ext4 without a journal (this VM's root filesystem) the inode
+# allocator skips, one by one in every allocation, the inodes freed in the last 60 s, or 360 s while their inode-table
+# block is dirty (find_inode_bit -> recently_deleted). A `sync` does not end that: the first new inode put into such a
+# block dirties it again, so its freed neighbours count as recent for 360 s. A tool that unpacks 35,000 files after
+# another tool's store was deleted spends seconds in the kernel, a cost of the bench's order, not of the tool. Measured
+# by hand: the node image pull with unpack 2.5-2.7 s with no delete before it, 10.7 s 65 s after a delete (the old
+# settle time), 14.5 s 150 s after. So the trash is kept while the disk has room, and emptied (then a wait of
+# BENCH_SETTLE, default 370 s) only when less than BENCH_MIN_FREE_GB (default 25) GB are free, or when asked (`always`).
 TRASH="$STATE/trash"
 
 umount_rm() {   # umount everything below DIR (deepest first), then move it to the trash (retries: podman's cleanup may still run)
@@ -69,12 +72,17 @@ umount_rm() {   # umount everything below DIR (deepest first), then move it to t
     log "WARNING: could not remove $d"
 }
 
-settle_fs() {   # delete the trash, flush, and wait BENCH_SETTLE seconds (default 65) so freed inodes cost nothing any more
-    local n="${BENCH_SETTLE:-65}"
-    [ -d "$TRASH" ] && [ -n "$(ls -A "$TRASH" 2>/dev/null)" ] || [ "${1:-}" = always ] || return 0
+free_gb() { df -P -B1G "$STATE" | awk 'NR == 2 {print $4}'; }
+
+settle_fs() {   # settle_fs [always] : flush; empty the trash (and wait BENCH_SETTLE s) only when the disk runs short or asked
+    local n="${BENCH_SETTLE:-370}" min="${BENCH_MIN_FREE_GB:-25}"
+    sync
+    [ -d "$TRASH" ] && [ -n "$(ls -A "$TRASH" 2>/dev/null)" ] || return 0
+    [ "${1:-}" = always ] || [ "$(free_gb)" -lt "$min" ] || return 0
+    log "settle: $(free_gb) GB free, deleting the trash ($(du -sh "$TRASH" 2>/dev/null | cut -f1))"
     rm -rf "${TRASH:?}"/* 2>/dev/null || true
     sync
-    [ "$n" -gt 0 ] && { log "settle: trash deleted, waiting ${n} s for the filesystem (see common.sh)"; sleep "$n"; }
+    [ "$n" -gt 0 ] && { log "settle: waiting ${n} s for the filesystem (see common.sh)"; sleep "$n"; }
     sync
 }
 
@@ -117,7 +125,7 @@ gantry_registry_start() {
 # (hard-linked copy of a template storage) so every push starts from the same registry state.
 reset_registry() {
     stop_pidfile "$STATE/pids/main.pid"
-    rm -rf "$STATE/registry/live"
+    umount_rm "$STATE/registry/live"
     cp -al "$STATE/registry/template" "$STATE/registry/live"
     distribution_start main "$REG_ADDR" "$STATE/registry/live"
 }
@@ -174,15 +182,15 @@ setup_contexts() {   # build contexts: the workload files plus generated data (c
 }
 
 # record TOOL WORKLOAD STEP REP cmd... : run one timed step; append a row to $RAW; keep the output in $STATE/logs.
-# Columns: tool workload step rep seconds peak_rss_mb rc. Wall time from date(1) around the command; peak RSS is the
+# Columns: tool workload step rep seconds peak_rss_mb rc. Wall time from bash's $EPOCHREALTIME around the command; peak RSS is the
 # largest process of the command's tree (GNU time %M) — for docker that is the CLI, the daemon is separate.
 record() {
     local tool="$1" w="$2" step="$3" rep="$4"; shift 4
     local lf="$STATE/logs/$tool.$w.$step.$rep.log" tf="$STATE/logs/time.tmp" t0 t1 rc rss
     echo "+ $*" > "$lf"
-    t0=$(date +%s.%N)
+    t0=$EPOCHREALTIME   # bash's clock, not $(date): a fork + exec of date(1) on each side added ~4 ms to every figure
     set +e; /usr/bin/time -f '%M' -o "$tf" "$@" >> "$lf" 2>&1; rc=$?; set -e
-    t1=$(date +%s.%N)
+    t1=$EPOCHREALTIME
     rss=$(tail -1 "$tf" 2>/dev/null | grep -E '^[0-9]+$' || echo 0)
     printf '%s\t%s\t%s\t%s\t%.3f\t%d\t%d\n' "$tool" "$w" "$step" "$rep" "$(echo "$t1 - $t0" | bc -l)" "$((rss / 1024))" "$rc" >> "$RAW"
     if [ "$rc" = 0 ]; then log "  $tool $w $step #$rep: $(printf '%.2f' "$(echo "$t1 - $t0" | bc -l)") s"
