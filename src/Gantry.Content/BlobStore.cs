@@ -1,4 +1,4 @@
-// Owns: the content-addressed blob store of an OCI layout (blobs/ALG/HEX): ingest → fsync → verify → atomic rename → read-only.
+// Owns: the content-addressed blob store of an OCI layout (blobs/ALG/HEX): ingest (large blobs with O_DIRECT) → fsync → verify → atomic rename → read-only.
 using System.Security.Cryptography;
 using Gantry.Oci;
 using Gantry.Oci.IO;
@@ -13,6 +13,9 @@ namespace Gantry.Content;
 public sealed class BlobStore : IBlobStore
 {
     private const int BufferSize = 1 << 16;
+
+    /// <summary>Blobs of at least this size are written with O_DIRECT (<see cref="DirectFileWriter"/>).</summary>
+    internal const long DirectWriteMinimum = 1 << 20;
 
     public BlobStore(string contentDirectory)
     {
@@ -137,7 +140,11 @@ public sealed class BlobStore : IBlobStore
         {
             Digest actual;
             long size;
-            await using (var file = new FileStream(temp, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = BufferSize, Options = FileOptions.Asynchronous }))
+            // Large blobs (and those of unknown size: build layers) are written around the page cache; small ones, and
+            // file systems without O_DIRECT, through it.
+            var direct = expectedSize < 0 || expectedSize >= DirectWriteMinimum ? DirectFileWriter.TryCreate(temp) : null;
+            Stream file = (Stream?)direct ?? new FileStream(temp, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = BufferSize, Options = FileOptions.Asynchronous });
+            await using (file.ConfigureAwait(false))
             {
                 using var hasher = Digest.CreateHasher(algorithm);
                 await using (var sink = new HashingWriteStream(file, hasher, algorithm, expectedSize, what))
@@ -147,8 +154,17 @@ public sealed class BlobStore : IBlobStore
                     size = sink.Written;
                 }
 
-                await file.FlushAsync(cancellationToken).ConfigureAwait(false);
-                file.Flush(flushToDisk: true);
+                if (direct is not null)
+                {
+                    await direct.FinishAsync(cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    var buffered = (FileStream)file;
+                    await buffered.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    buffered.Flush(flushToDisk: true);
+                }
+
                 actual = Digest.FromHash(algorithm, hasher.GetHashAndReset());
             }
 

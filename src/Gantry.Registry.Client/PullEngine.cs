@@ -215,25 +215,39 @@ public sealed class PullEngine
 
                 progress?.Report(new TransferEvent(blob.Digest, blob.Size, TransferState.Transferring, done, IsLayer: isLayer));
             });
-            await using var verifying = new VerifyingStream(counted, blob.Digest, blob.Size, $"blob {blob.Digest} from {client.Registry}/{repository}");
+            // The store checks size and digest while it writes (IBlobWriter's contract), so the bytes are hashed once.
+            var from = $"{client.Registry}/{repository}";
             if (consumer is null)
             {
-                await _store.WriteAsync(blob, verifying, cancellationToken).ConfigureAwait(false);
+                await StoreAsync(blob, counted, from, cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                await WriteTappedAsync(blob, verifying, consumer, cancellationToken).ConfigureAwait(false);
+                await WriteTappedAsync(blob, counted, from, consumer, cancellationToken).ConfigureAwait(false);
             }
         }
 
         progress?.Report(new TransferEvent(blob.Digest, blob.Size, TransferState.Complete, blob.Size, IsLayer: isLayer));
     }
 
+    /// <summary>Stores a fetched blob; a size or digest mismatch names where the blob came from.</summary>
+    private async Task StoreAsync(Descriptor blob, Stream source, string from, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _store.WriteAsync(blob, source, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DigestMismatchException ex)
+        {
+            throw new DigestMismatchException($"{ex.Message} (fetched from {from}; nothing was stored)");
+        }
+    }
+
     /// <summary>
     /// Stores the blob while a consumer reads the same bytes from a bounded pipe on its own task. The consumer's failure
     /// fails the fetch (after the blob is stored); the fetch's failure reaches the consumer as a read error.
     /// </summary>
-    private async Task WriteTappedAsync(Descriptor blob, Stream source, Func<Stream, CancellationToken, Task> consumer, CancellationToken cancellationToken)
+    private async Task WriteTappedAsync(Descriptor blob, Stream source, string from, Func<Stream, CancellationToken, Task> consumer, CancellationToken cancellationToken)
     {
         var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 8 << 20, resumeWriterThreshold: 4 << 20, minimumSegmentSize: 256 << 10, useSynchronizationContext: false));
         var consuming = Task.Run(async () =>
@@ -250,7 +264,7 @@ public sealed class PullEngine
         }, cancellationToken);
         try
         {
-            await _store.WriteAsync(blob, new TeeReadStream(source, pipe.Writer), cancellationToken).ConfigureAwait(false);
+            await StoreAsync(blob, new TeeReadStream(source, pipe.Writer), from, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {

@@ -1,4 +1,5 @@
 // Owns: tests of the blob store: verified, read-only, atomic writes that leave nothing behind on mismatch.
+using System.Security.Cryptography;
 using System.Text;
 using Gantry.Oci;
 
@@ -85,5 +86,86 @@ public sealed class BlobStoreTests
         var missing = Digest.Compute("nope"u8);
         var ex = await Assert.ThrowsAsync<ContentNotFoundException>(async () => await store.Blobs.OpenReadAsync(missing, TestContext.Current.CancellationToken));
         Assert.Contains(missing.ToString(), ex.Message, StringComparison.Ordinal);
+    }
+
+    // Blobs of 1 MiB and more, and streamed blobs of unknown size, are written with O_DIRECT in 1 MiB aligned buffers
+    // (the tail padded, then the file cut back): these sizes sit on either side of a block and of a buffer.
+    [Theory]
+    [InlineData(1 << 20)]
+    [InlineData((1 << 20) + 1)]
+    [InlineData((2 << 20) - 1)]
+    [InlineData(2 << 20)]
+    [InlineData((3 << 20) + 4097)]
+    public async Task Large_blob_round_trips_byte_for_byte(int size)
+    {
+        using var tmp = StoreFixture.Temp();
+        var store = ImageStore.Open(tmp.FullPath);
+        var ct = TestContext.Current.CancellationToken;
+        var bytes = RandomNumberGenerator.GetBytes(size);
+        var expected = Descriptor.For(MediaTypes.OciLayerGzip, bytes);
+        await store.Blobs.WriteAsync(expected, new MemoryStream(bytes), ct);
+        var path = store.Blobs.BlobPath(expected.Digest);
+        Assert.Equal(size, new FileInfo(path).Length);
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(path, ct));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead, File.GetUnixFileMode(path));
+        Assert.Empty(Directory.GetFiles(store.Blobs.IngestDirectory));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(4095)]
+    [InlineData(4096)]
+    [InlineData(4097)]
+    [InlineData(1 << 20)]
+    [InlineData((1 << 20) + 5000)]
+    [InlineData(5_000_000)]
+    public async Task Streamed_blob_round_trips_whatever_the_write_sizes(int size)
+    {
+        using var tmp = StoreFixture.Temp();
+        var store = ImageStore.Open(tmp.FullPath);
+        var ct = TestContext.Current.CancellationToken;
+        var bytes = RandomNumberGenerator.GetBytes(size);
+        var random = new Random(size);
+        var descriptor = await store.Blobs.WriteAsync(MediaTypes.OciLayerGzip, async (sink, token) =>
+        {
+            var at = 0;
+            var sync = false;
+            while (at < bytes.Length)
+            {
+                var n = Math.Min(bytes.Length - at, random.Next(1, 300_000));
+                if (sync)
+                {
+                    sink.Write(bytes, at, n);
+                }
+                else
+                {
+                    await sink.WriteAsync(bytes.AsMemory(at, n), token);
+                }
+
+                sync = !sync;
+                at += n;
+            }
+        }, ct);
+        Assert.Equal(Digest.Compute(bytes), descriptor.Digest);
+        Assert.Equal(size, descriptor.Size);
+        Assert.Equal(bytes, await store.Blobs.ReadAllBytesAsync(descriptor.Digest, ct));
+    }
+
+    [Fact]
+    public async Task Large_blob_with_the_wrong_digest_or_size_stores_nothing()
+    {
+        using var tmp = StoreFixture.Temp();
+        var store = ImageStore.Open(tmp.FullPath);
+        var ct = TestContext.Current.CancellationToken;
+        var bytes = RandomNumberGenerator.GetBytes((2 << 20) + 123);
+        var expected = Descriptor.For(MediaTypes.OciLayerGzip, bytes);
+        var wrong = (byte[])bytes.Clone();
+        wrong[1 << 20] ^= 1;
+        var ex = await Assert.ThrowsAsync<DigestMismatchException>(() => store.Blobs.WriteAsync(expected, new MemoryStream(wrong), ct));
+        Assert.Contains(expected.Digest.ToString(), ex.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<DigestMismatchException>(() => store.Blobs.WriteAsync(expected, new MemoryStream(bytes, 0, bytes.Length - 1), ct));
+        Assert.Empty(StoreFixture.BlobFiles(store));
+        Assert.Empty(Directory.GetFiles(store.Blobs.IngestDirectory));
     }
 }

@@ -160,6 +160,7 @@ public sealed class PlainRegistryTests
         var target = new MemoryBlobStore();
         var ex = await Assert.ThrowsAsync<DigestMismatchException>(() => new PullEngine(target).PullAsync([client], "bad/blob", "v1", null, null, Ct));
         Assert.Contains(image.Layers[0].Digest.ToString(), ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"{registry.Host}/bad/blob", ex.Message, StringComparison.Ordinal);
         Assert.False(target.Blobs.ContainsKey(image.Layers[0].Digest));
         Assert.False(target.Blobs.ContainsKey(image.Manifest.Digest));
     }
