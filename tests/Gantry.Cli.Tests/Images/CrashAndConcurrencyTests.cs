@@ -25,8 +25,10 @@ public sealed class CrashAndConcurrencyTests
         }
 
         using var process = Process.Start(psi)!;
-        var tar = await File.ReadAllBytesAsync(BusyboxRootfs.Get().Tar, ct);
-        await process.StandardInput.BaseStream.WriteAsync(tar.AsMemory(0, tar.Length / 2), ct);
+
+        // Six of a tar's eight incompressible MiB: the compressed layer is well past the store's first 1 MiB write buffer.
+        var tar = BigTar(8 << 20);
+        await process.StandardInput.BaseStream.WriteAsync(tar.AsMemory(0, 6 << 20), ct);
         await process.StandardInput.BaseStream.FlushAsync(ct);
 
         // Wait until the partial blob is on disk under ingest/.
@@ -52,6 +54,21 @@ public sealed class CrashAndConcurrencyTests
         cli.Ok("image", "prune", "-f");
         Assert.Empty(Directory.GetFiles(ingest));
         cli.Ok("import", BusyboxRootfs.Get().Tar, "big");
+    }
+
+    private static byte[] BigTar(int size)
+    {
+        using var ms = new MemoryStream();
+        using (var writer = new System.Formats.Tar.TarWriter(ms, System.Formats.Tar.TarEntryFormat.Pax, leaveOpen: true))
+        {
+            var entry = new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, "big.bin")
+            {
+                DataStream = new MemoryStream(System.Security.Cryptography.RandomNumberGenerator.GetBytes(size)),
+            };
+            writer.WriteEntry(entry);
+        }
+
+        return ms.ToArray();
     }
 
     [Fact]
