@@ -20,6 +20,7 @@ public static class ImageBuilder
     public static async Task<BuildResult> BuildAsync(BuildOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
+        Gantry.Oci.Diagnostics.PhaseTrace.Mark("build: start");
         var names = options.Tags.Select(ParseTag).ToList();
         var root = options.StoreRoot;
         var buildDir = Path.Combine(root, "build");
@@ -29,6 +30,8 @@ public static class ImageBuilder
         var store = ImageStore.Open(root);
         var hashes = ContextHashCache.InMemory();
         BuildContext? context = null;
+        BuildSession? session = null;
+        Task? savingHashes = null;
         try
         {
             using var lease = await store.AcquireLeaseAsync(cancellationToken).ConfigureAwait(false);
@@ -42,6 +45,7 @@ public static class ImageBuilder
                 hashes = ContextHashCache.Load(buildDir, context.Root);
             }
 
+            Gantry.Oci.Diagnostics.PhaseTrace.Mark("build: context hashes loaded");
             var (dockerfileText, dockerfileName, dockerfilePath) = ReadDockerfile(options, context);
             DockerfileModel model;
             DockerIgnore ignore;
@@ -74,7 +78,7 @@ public static class ImageBuilder
                 MemberCache = new Snapshots.IO.GzipMemberCache(Path.Combine(buildDir, "gzip-members"), store.Blobs.BlobPath),
             };
 
-            var session = new BuildSession
+            session = new BuildSession
             {
                 Options = options,
                 Store = store,
@@ -127,6 +131,10 @@ public static class ImageBuilder
                 throw;
             }
 
+            Gantry.Oci.Diagnostics.PhaseTrace.Mark("build: stages done");
+
+            // Every context hash is known now: the cache file is written while the image is stored.
+            savingHashes = Task.Run(() => hashes.SaveAsync(CancellationToken.None), CancellationToken.None);
             var image = result.Image;
             foreach (var (k, v) in options.Labels)
             {
@@ -136,6 +144,8 @@ public static class ImageBuilder
             var created = image.History.Count > 0 && image.History[^1].Created is { } c ? c : layerOptions.SourceDateEpoch ?? DateTimeOffset.UtcNow;
             var config = image.ToConfig(created);
             var stored = await store.CreateImageAsync(config, image.Layers, names, cancellationToken).ConfigureAwait(false);
+            await session.WaitForBackgroundAsync().ConfigureAwait(false);
+            Gantry.Oci.Diagnostics.PhaseTrace.Mark("build: image stored");
             foreach (var name in names)
             {
                 options.Progress.Message($"naming to {name}");
@@ -153,9 +163,21 @@ public static class ImageBuilder
         }
         finally
         {
+            if (session is not null)
+            {
+                try
+                {
+                    await session.WaitForBackgroundAsync().ConfigureAwait(false);
+                }
+                catch (Exception) when (savingHashes is null)
+                {
+                    // the build already failed; that failure is the one reported
+                }
+            }
+
             try
             {
-                await hashes.SaveAsync(CancellationToken.None).ConfigureAwait(false);
+                await (savingHashes ?? hashes.SaveAsync(CancellationToken.None)).ConfigureAwait(false);
             }
             catch (IOException)
             {
@@ -163,6 +185,7 @@ public static class ImageBuilder
 
             context?.Dispose();
             Native.Dirs.RemoveAll(tempDir);
+            Gantry.Oci.Diagnostics.PhaseTrace.Mark("build: hashes saved, temp removed");
         }
     }
 

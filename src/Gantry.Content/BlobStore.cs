@@ -156,7 +156,9 @@ public sealed class BlobStore : IBlobStore
 
                 if (direct is not null)
                 {
+                    Gantry.Oci.Diagnostics.PhaseTrace.Mark("blob: produced, finishing direct write");
                     await direct.FinishAsync(cancellationToken).ConfigureAwait(false);
+                    Gantry.Oci.Diagnostics.PhaseTrace.Mark("blob: direct write finished (fsynced)");
                 }
                 else
                 {
@@ -191,6 +193,7 @@ public sealed class BlobStore : IBlobStore
                 Native.FsyncDirectory(System.IO.Path.GetDirectoryName(target)!);
             }
 
+            Gantry.Oci.Diagnostics.PhaseTrace.Mark("blob: committed");
             return (actual, size);
         }
         catch

@@ -352,7 +352,13 @@ public sealed class ContainerSession : IAsyncDisposable
             consolePid = 0;
         }
 
-        await runtime.DeleteAsync(Id, CancellationToken.None).ConfigureAwait(false);
+        // `crun run` / `runc run` delete the container themselves when it exits; a state directory left behind (a create +
+        // start session, a killed runtime) still gets `delete --force`. Skipping the no-op saves an exec per build RUN.
+        if (Directory.Exists(Path.Combine(runtime.StateRoot, Id)))
+        {
+            await runtime.DeleteAsync(Id, CancellationToken.None).ConfigureAwait(false);
+        }
+
         if (ports is not null)
         {
             await ports.DisposeAsync().ConfigureAwait(false);

@@ -45,6 +45,7 @@ internal static class LayerPipeline
                         diffId = hashing.GetDigest();
                         uncompressed = hashing.Count;
                         unpackPipe?.Complete();
+                        Gantry.Oci.Diagnostics.PhaseTrace.Mark("layer: tar written");
                     }
                     catch (Exception ex)
                     {
@@ -63,8 +64,10 @@ internal static class LayerPipeline
                     using (compressor)
                     {
                         pipe.Reader.CopyTo(compressor, 256 * 1024);
+                        Gantry.Oci.Diagnostics.PhaseTrace.Mark("layer: compressor fed");
                     }
 
+                    Gantry.Oci.Diagnostics.PhaseTrace.Mark("layer: compressor done");
                     target.Flush();
                     var gzip = compressor as ParallelGzipStream;
                     var (digest, size) = hashing is not null ? (hashing.GetDigest(), hashing.Count) : (digesting!.CurrentDigest, digesting.Written);
@@ -88,6 +91,7 @@ internal static class LayerPipeline
             try
             {
                 unpacked = await unpacking.ConfigureAwait(false);
+                Gantry.Oci.Diagnostics.PhaseTrace.Mark("layer: unpack awaited");
             }
             catch (Exception) when (!cancellationToken.IsCancellationRequested)
             {

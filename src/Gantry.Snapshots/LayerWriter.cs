@@ -132,17 +132,31 @@ public sealed class LayerWriter
                     header.Type = TarEntryType.Regular;
                     if (e.SourcePath is { } source)
                     {
-                        using var stream = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-                        if (!Libc.TryLstat(source, out var st, out _))
+                        // open + statx(fd) + read + close: the fewest calls per file (a COPY of 5,000 small files makes
+                        // this loop the layer's critical path); the size and mode are those of the file actually read.
+                        var fd = Libc.Open(source, Libc.ORdOnly | Libc.OCloExec, 0);
+                        if (fd < 0)
                         {
-                            throw new GantryException($"layer entry '{e.Path}': cannot read source file '{source}'.");
+                            throw new GantryException($"layer entry '{e.Path}': cannot read source file '{source}': {Libc.ErrorText(Libc.LastError)}.");
                         }
 
-                        header.Size = stream.Length;
-                        header.Mode = e.Mode ?? (st.Mode & 0xFFF);
-                        header.MtimeSeconds = LayerPipeline.Clamp(e.ModificationTime?.ToUnixTimeSeconds() ?? st.MtimeSec, Options);
-                        tar.WriteHeader(header);
-                        tar.WriteData(stream, header.Size);
+                        try
+                        {
+                            if (!Libc.TryFstat(fd, out var st, out var errno) || !st.IsRegular)
+                            {
+                                throw new GantryException($"layer entry '{e.Path}': source '{source}' is not a readable regular file{(errno != 0 ? ": " + Libc.ErrorText(errno) : string.Empty)}.");
+                            }
+
+                            header.Size = (long)st.Size;
+                            header.Mode = e.Mode ?? (st.Mode & 0xFFF);
+                            header.MtimeSeconds = LayerPipeline.Clamp(e.ModificationTime?.ToUnixTimeSeconds() ?? st.MtimeSec, Options);
+                            tar.WriteHeader(header);
+                            tar.WriteData(fd, header.Size, $"source file '{source}'");
+                        }
+                        finally
+                        {
+                            Libc.Close(fd);
+                        }
                     }
                     else
                     {

@@ -12,6 +12,8 @@ namespace Gantry.Build.Dispatch;
 /// <summary>The shared state of one build; thread-safe where stages touch it concurrently.</summary>
 public sealed class BuildSession
 {
+    private readonly List<Task> _background = [];
+    private readonly Lock _backgroundLock = new();
     private int _cached;
     private int _executed;
 
@@ -76,6 +78,28 @@ public sealed class BuildSession
     private static string Shorten(string s) => s.Length > 80 ? s[..77] + "..." : s;
 
     public Task<StageResult> GetStageAsync(int index) => StageTasks[index].Value;
+
+    /// <summary>
+    /// Runs bookkeeping that no later step reads (the COPY reuse index) on the thread pool, off the step's critical path;
+    /// the build waits for all of it (<see cref="WaitForBackgroundAsync"/>) before it returns.
+    /// </summary>
+    public void RunInBackground(Action work)
+    {
+        var task = Task.Run(work);
+        lock (_backgroundLock)
+        {
+            _background.Add(task);
+        }
+    }
+
+    /// <summary>Waits for everything <see cref="RunInBackground"/> started; rethrows the first failure.</summary>
+    public Task WaitForBackgroundAsync()
+    {
+        lock (_backgroundLock)
+        {
+            return Task.WhenAll(_background.ToArray());
+        }
+    }
 }
 
 /// <summary>A built stage: its image state and the cache key of its last filesystem step (identifies its content).</summary>

@@ -31,6 +31,7 @@ internal sealed partial class StageBuilder
 
     private async Task<bool> CopyAsync(Instruction instruction, CancellationToken cancellationToken)
     {
+        Gantry.Oci.Diagnostics.PhaseTrace.Mark("copy: start");
         var expanded = instruction.Expand(_s.Expander.WithEnvironment(ExpansionEnv()), _s.Plan.FileName);
         var args = expanded switch
         {
@@ -99,7 +100,7 @@ internal sealed partial class StageBuilder
                     var view = await ParentViewAsync(cancellationToken).ConfigureAwait(false);
                     var planned = CopyPlanner.Plan(source, request, view, clamp, preserveOwnership: args.Chown is null);
                     planned = ApplyOwner(planned, args.Chown, view, node);
-                    var entry = await WriteCopyLayerAsync(planned, createdBy, reuseStep: null, cancellationToken).ConfigureAwait(false);
+                    var entry = await WriteCopyLayerAsync(planned, createdBy, reuse: null, cancellationToken).ConfigureAwait(false);
                     await _s.Cache.PutAsync(key, entry, cancellationToken).ConfigureAwait(false);
                     Apply(key, entry, createdBy);
                     return false;
@@ -148,7 +149,9 @@ internal sealed partial class StageBuilder
 
             var baseRequest = request with { Sources = contextSources };
             IReadOnlyList<PlannedEntry> planned = contextSources.Count > 0 ? CopyPlanner.Plan(_s.Context, baseRequest, LayeredRootView.Empty, clamp) : [];
+            Gantry.Oci.Diagnostics.PhaseTrace.Mark("copy: planned");
             var (checksum, hashed) = CopyChecksum.Compute(planned, _s.Hashes, cancellationToken);
+            Gantry.Oci.Diagnostics.PhaseTrace.Mark("copy: checksum");
             var extra = string.Join('\0', heredocEntries.Select(h => h.Name + ":" + Convert.ToHexStringLower(SHA256.HashData(h.Bytes))))
                 + "\0" + string.Join('\0', downloads.Select(d => d.Url + ":" + d.Hash + ":" + d.LastModified?.ToUnixTimeSeconds()))
                 + "\0" + string.Join('\0', gits.Select(g => g.Source + "@" + g.Commit + (expanded is AddInstruction { KeepGitDir: true } ? ":keep-git-dir" : string.Empty)));
@@ -159,6 +162,10 @@ internal sealed partial class StageBuilder
                 return true;
             }
 
+            // The step without its content checksum: what a rebuild after an edit shares with this build, so it can link the
+            // files that did not change from this layer (CopyReuseIndex). Its index is read while the copy is planned.
+            var reuseStep = CacheKey.Compute(_key, [.. common, "copy-reuse"]).Hex;
+            var previous = Task.Run(() => LoadReuseIndex(reuseStep), cancellationToken);
             var view = await ParentViewAsync(cancellationToken).ConfigureAwait(false);
             var dest = args.Destination.StartsWith('/') ? args.Destination : CopyPlanner.JoinImage(_img.WorkingDir ?? "/", args.Destination) + (args.Destination.EndsWith('/') ? "/" : string.Empty);
             var destIsDir = dest.EndsWith('/') || args.Sources.Count + args.Heredocs.Count > 1 || view.IsDirectory(dest);
@@ -221,13 +228,11 @@ internal sealed partial class StageBuilder
                 }
             }
 
+            Gantry.Oci.Diagnostics.PhaseTrace.Mark("copy: planned again");
             AddParentDirectories(all, view, clamp);
             var result = WithContentHashes(ApplyOwner(all.Values.ToList(), args.Chown, view, node), hashed);
 
-            // The step without its content checksum: what a rebuild after an edit shares with this build, so it can link the
-            // files that did not change from this layer (CopyReuseIndex).
-            var reuseStep = CacheKey.Compute(_key, [.. common, "copy-reuse"]).Hex;
-            var entry = await WriteCopyLayerAsync(result, createdBy, reuseStep, cancellationToken).ConfigureAwait(false);
+            var entry = await WriteCopyLayerAsync(result, createdBy, (reuseStep, previous), cancellationToken).ConfigureAwait(false);
             await _s.Cache.PutAsync(key, entry, cancellationToken).ConfigureAwait(false);
             Apply(key, entry, createdBy);
             return false;
@@ -296,15 +301,23 @@ internal sealed partial class StageBuilder
         return entries;
     }
 
-    /// <summary>
-    /// Writes the COPY layer (and unpacks it while writing). With <paramref name="reuseStep"/>, files unchanged since the
-    /// step's previous layer are hard-linked from it in the new layer's directory, and this layer is recorded for the next.
-    /// </summary>
-    private async Task<StepCacheEntry> WriteCopyLayerAsync(IReadOnlyList<PlannedEntry> planned, string createdBy, string? reuseStep, CancellationToken cancellationToken)
+    private CopyReuseIndex? LoadReuseIndex(string reuseStep)
     {
         var snapshots = _s.Rootfs.Snapshots;
-        var previous = reuseStep is null ? null : CopyReuseIndex.Load(_s.BuildDir, reuseStep, d => snapshots.HasLayer(d) ? snapshots.LayerPath(d) : null);
+        return CopyReuseIndex.Load(_s.BuildDir, reuseStep, d => snapshots.HasLayer(d) ? snapshots.LayerPath(d) : null);
+    }
+
+    /// <summary>
+    /// Writes the COPY layer (and unpacks it while writing). With <paramref name="reuse"/> (the step's identity and its
+    /// index, being loaded), files unchanged since the step's previous layer are hard-linked from it in the new layer's
+    /// directory, and this layer is recorded for the next build (in the background: no later step reads the record).
+    /// </summary>
+    private async Task<StepCacheEntry> WriteCopyLayerAsync(IReadOnlyList<PlannedEntry> planned, string createdBy, (string Step, Task<CopyReuseIndex?> Index)? reuse, CancellationToken cancellationToken)
+    {
+        var snapshots = _s.Rootfs.Snapshots;
+        var previous = reuse is { } r ? await r.Index.ConfigureAwait(false) : null;
         var options = previous is null ? _s.LayerOptions : _s.LayerOptions with { UnpackSameFile = previous.Lookup(planned) };
+        Gantry.Oci.Diagnostics.PhaseTrace.Mark("copy: reuse index loaded");
         var writer = new LayerWriter(options);
         foreach (var e in planned)
         {
@@ -320,10 +333,14 @@ internal sealed partial class StageBuilder
         var layer = writer.IsEmpty
             ? await writer.WriteAsync(Stream.Null, cancellationToken).ConfigureAwait(false)
             : await _s.Rootfs.StoreLayerAsync(_s.Store, options, unpack: true, writer.WriteAsync, cancellationToken).ConfigureAwait(false);
-        if (reuseStep is not null && !layer.IsEmpty && snapshots.HasLayer(layer.DiffId))
+        Gantry.Oci.Diagnostics.PhaseTrace.Mark("copy: layer stored");
+        if (reuse is { Step: var step } && !layer.IsEmpty && snapshots.HasLayer(layer.DiffId))
         {
-            CopyReuseIndex.Record(_s.BuildDir, reuseStep, layer.DiffId, snapshots.LayerPath(layer.DiffId), planned);
+            var layerDir = snapshots.LayerPath(layer.DiffId);
+            _s.RunInBackground(() => CopyReuseIndex.Record(_s.BuildDir, step, layer.DiffId, layerDir, planned));
         }
+
+        Gantry.Oci.Diagnostics.PhaseTrace.Mark("copy: reuse recorded");
 
         return ToEntry(layer, createdBy);
     }

@@ -146,7 +146,9 @@ internal sealed partial class StageBuilder
             return true;
         }
 
+        Gantry.Oci.Diagnostics.PhaseTrace.Mark("run: start");
         var dirs = await _s.Rootfs.GetLayerDirsAsync(_img.Layers, _img.DiffIds, cancellationToken).ConfigureAwait(false);
+        Gantry.Oci.Diagnostics.PhaseTrace.Mark("run: layer dirs");
         var work = Path.Combine(_s.TempDir, "run-" + Guid.NewGuid().ToString("N")[..12]);
         var upper = Path.Combine(work, "upper");
         var merged = Path.Combine(work, "merged");
@@ -196,6 +198,7 @@ internal sealed partial class StageBuilder
                 });
                 await using (output.ConfigureAwait(false))
                 {
+                    Gantry.Oci.Diagnostics.PhaseTrace.Mark("run: mounted");
                     try
                     {
                         exit = await ContainerRunner.RunAsync(spec, null, output, output, cancellationToken).ConfigureAwait(false);
@@ -222,6 +225,7 @@ internal sealed partial class StageBuilder
                 throw new BuildFailedException($"{_s.Where(instruction.Node)}: the command '{shown}' failed with exit code {exit}.{outputText}") { RunExitCode = exit, ExitCode = 1 };
             }
 
+            Gantry.Oci.Diagnostics.PhaseTrace.Mark("run: container done, unmounted");
             UpperDirPruner.Prune(upper, new LayeredRootView(lowers));
             var layer = await _s.Rootfs.StoreLayerAsync(_s.Store, _s.LayerOptions, unpack: false, (sink, _, ct) => OverlayDiffer.WriteLayerAsync(upper, sink, _s.LayerOptions, ct), cancellationToken).ConfigureAwait(false);
             var entry = ToEntry(layer, createdBy);
@@ -231,6 +235,7 @@ internal sealed partial class StageBuilder
                 adopted = true;
             }
 
+            Gantry.Oci.Diagnostics.PhaseTrace.Mark("run: layer stored and adopted");
             await _s.Cache.PutAsync(key, entry, cancellationToken).ConfigureAwait(false);
             Apply(key, entry, createdBy);
             return false;

@@ -93,8 +93,11 @@ public sealed class LayerDirStore : IRootfsProvider
 
             if (!result.IsEmpty)
             {
+                Gantry.Oci.Diagnostics.PhaseTrace.Mark("layer: blob stored");
                 await store.RecordLayerInfoAsync(result.Digest, result.DiffId, result.UncompressedSize, cancellationToken).ConfigureAwait(false);
+                Gantry.Oci.Diagnostics.PhaseTrace.Mark("layer: layer info recorded");
                 options.MemberCache?.Record(result);
+                Gantry.Oci.Diagnostics.PhaseTrace.Mark("layer: member cache recorded");
                 if (staging is not null && result.UnpackedDirectory is not null)
                 {
                     Snapshots.AdoptLayer(result.DiffId, staging, stripOverlayXattrs: false);

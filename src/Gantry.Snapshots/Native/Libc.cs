@@ -10,6 +10,7 @@ internal static unsafe partial class Libc
     public const int AtFdCwd = -100;
     public const int AtSymlinkNoFollow = 0x100;
     public const int AtRemoveDir = 0x200;
+    public const int AtEmptyPath = 0x1000;
 
     public const int ORdOnly = 0;
     public const int OWrOnly = 1;
@@ -88,6 +89,9 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Lib, EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
+
+    [LibraryImport(Lib, EntryPoint = "read", SetLastError = true)]
+    public static partial nint Read(int fd, byte* buffer, nint count);
 
     [LibraryImport(Lib, EntryPoint = "write", SetLastError = true)]
     public static partial nint Write(int fd, byte* buffer, nint count);
@@ -211,6 +215,22 @@ internal static unsafe partial class Libc
     {
         Statx buffer;
         if (StatxCall(AtFdCwd, path, AtSymlinkNoFollow, StatxBasicStats, &buffer) != 0)
+        {
+            errno = LastError;
+            st = default;
+            return false;
+        }
+
+        errno = 0;
+        st = buffer;
+        return true;
+    }
+
+    /// <summary>statx of an open file descriptor (AT_EMPTY_PATH).</summary>
+    public static bool TryFstat(int fd, out Statx st, out int errno)
+    {
+        Statx buffer;
+        if (StatxCall(fd, string.Empty, AtEmptyPath, StatxBasicStats, &buffer) != 0)
         {
             errno = LastError;
             st = default;

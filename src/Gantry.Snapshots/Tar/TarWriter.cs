@@ -118,6 +118,50 @@ internal sealed class TarWriter(Stream output)
         Pad(size);
     }
 
+    /// <summary>
+    /// Writes <paramref name="size"/> bytes read from the open file <paramref name="fd"/> (read(2) straight into the copy
+    /// buffer: no stream object per file), then the padding.
+    /// </summary>
+    internal unsafe void WriteData(int fd, long size, string what)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(size, Block, 128 * 1024));
+        try
+        {
+            var remaining = size;
+            fixed (byte* p = buffer)
+            {
+                while (remaining > 0)
+                {
+                    var n = Native.Libc.Read(fd, p, (nint)Math.Min(buffer.Length, remaining));
+                    if (n < 0)
+                    {
+                        var errno = Native.Libc.LastError;
+                        if (errno == Native.Libc.EINTR)
+                        {
+                            continue;
+                        }
+
+                        throw new IOException($"cannot read {what}: {Native.Libc.ErrorText(errno)}");
+                    }
+
+                    if (n == 0)
+                    {
+                        throw new IOException($"{what} shrank while being written into the layer ({remaining} of {size} bytes missing)");
+                    }
+
+                    output.Write(buffer, 0, (int)n);
+                    remaining -= n;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        Pad(size);
+    }
+
     public void WriteData(ReadOnlySpan<byte> data)
     {
         output.Write(data);
