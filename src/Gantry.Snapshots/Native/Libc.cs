@@ -211,26 +211,15 @@ internal static unsafe partial class Libc
         ((ulong)(major & 0xfffff000) << 32) | ((ulong)(major & 0xfff) << 8) | ((ulong)(minor & 0xffffff00) << 12) | (minor & 0xff);
 
     /// <summary>lstat via statx; returns false (and errno) when the path does not exist or cannot be read.</summary>
-    public static bool TryLstat(string path, out Statx st, out int errno)
-    {
-        Statx buffer;
-        if (StatxCall(AtFdCwd, path, AtSymlinkNoFollow, StatxBasicStats, &buffer) != 0)
-        {
-            errno = LastError;
-            st = default;
-            return false;
-        }
-
-        errno = 0;
-        st = buffer;
-        return true;
-    }
+    public static bool TryLstat(string path, out Statx st, out int errno) => TryStatx(AtFdCwd, path, AtSymlinkNoFollow, out st, out errno);
 
     /// <summary>statx of an open file descriptor (AT_EMPTY_PATH).</summary>
-    public static bool TryFstat(int fd, out Statx st, out int errno)
+    public static bool TryFstat(int fd, out Statx st, out int errno) => TryStatx(fd, string.Empty, AtEmptyPath, out st, out errno);
+
+    private static bool TryStatx(int dirFd, string path, int flags, out Statx st, out int errno)
     {
         Statx buffer;
-        if (StatxCall(fd, string.Empty, AtEmptyPath, StatxBasicStats, &buffer) != 0)
+        if (StatxCall(dirFd, path, flags, StatxBasicStats, &buffer) != 0)
         {
             errno = LastError;
             st = default;
